@@ -1,0 +1,3 @@
+from eventlayer.cli import main
+
+main()
