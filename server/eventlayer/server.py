@@ -8,7 +8,7 @@ import uvicorn
 
 from eventlayer.app import EventLayerServer, create_app
 from eventlayer.config import Settings
-from eventlayer.storage import StorageError
+from eventlayer.storage import StorageError, open_storage
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +52,9 @@ def uvicorn_config(app, settings: Settings, log_level: str = "info") -> uvicorn.
     )
 
 
-def run(settings: Settings, log_level: str = "info") -> int:
+def run(settings: Settings, log_level: str = "info", storage_factory=open_storage) -> int:
     try:
-        app = create_app(settings, on_ready=print_banner)
+        app = create_app(settings, storage_factory=storage_factory, on_ready=print_banner)
     except StorageError as error:
         logger.error("%s", error)
         return 1
