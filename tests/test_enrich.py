@@ -53,7 +53,7 @@ TRUSTED = ["127.0.0.1", "10.0.0.0/8", "2001:db8:ffff::/48"]
 @pytest.mark.parametrize(
     ("peer", "forwarded_for", "expected"),
     [
-        # No header, or an untrusted peer: the peer is the client, whatever the header says.
+        # No header, or an untrusted peer: the peer is the client, whatever the header contains.
         ("198.51.100.4", None, "198.51.100.4"),
         ("198.51.100.4", "203.0.113.7", "198.51.100.4"),
         ("::ffff:198.51.100.4", "203.0.113.7", "198.51.100.4"),

@@ -524,6 +524,12 @@ def test_custom_limits_apply():
         normalize_event(event(event_name="ok", properties={"a": {"b": {"c": 1}}}), make_context(), limits)
 
 
+@pytest.mark.parametrize("value", [0, -1, 1.5, "10", True])
+def test_limits_must_be_positive_integers(value):
+    with pytest.raises(ValueError, match="limit max_batch must be a positive integer"):
+        Limits(max_batch=value)
+
+
 def test_to_welcome():
     assert Limits().to_welcome() == {"max_frame_bytes": 1_048_576, "max_batch": 1000, "max_event_bytes": 32_768}
 

@@ -38,8 +38,9 @@ def client_ip(peer_ip: str | None, forwarded_for: str | None, trusted_proxies: l
     """Return the client's IP address, not anonymised, or None when no valid address is known.
 
     X-Forwarded-For is read only when the peer is one of ``trusted_proxies`` (addresses or CIDR networks).
-    Proxies append the address they received from, so the walk goes from the right and returns the first
-    address that is not itself a trusted proxy; invalid entries (such as ``unknown``) are skipped. When every
+    Each proxy appends the address it received the request from. So the walk goes from the right and
+    returns the first address that is not itself a trusted proxy, skipping invalid entries such as
+    ``unknown``. When every
     entry is a trusted proxy, the left-most valid entry is the client. When the peer is not trusted, the
     header could be forged by the client, so the peer address is returned. Raises ValueError when an entry of
     ``trusted_proxies`` is not an address or network.

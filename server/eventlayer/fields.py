@@ -18,7 +18,8 @@ NON_FINITE_TEXT = frozenset({"NaN", "Infinity", "+Infinity", "-Infinity"})
 INT_MIN = -(2**63)
 INT_MAX = 2**64 - 1
 
-# Longest field path shown in a reason or a flag; property paths can otherwise reach thousands of characters.
+# Maximum length of a field path in a reason or a flag. Property paths could otherwise reach thousands of
+# characters.
 MAX_SHOWN_PATH = 300
 
 

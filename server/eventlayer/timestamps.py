@@ -1,8 +1,8 @@
 """Parsing of client timestamps into integer epoch milliseconds (UTC), with no I/O.
 
-Clients send times as epoch numbers or ISO 8601 strings. ``parse_timestamp`` turns either into epoch
-milliseconds; ``time_flags`` then compares a clock-corrected time with the server's receive time and names what
-looks wrong, so that a suspicious time is stored and marked rather than rejected.
+Clients send times as epoch numbers or ISO 8601 strings, and ``parse_timestamp`` turns either into epoch
+milliseconds. ``time_flags`` then compares a clock-corrected time with the server's receive time and names what
+looks wrong, because a suspicious time is stored and marked rather than rejected.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from .fields import NUMBER_RE, quote as _quote, type_name
 
-# ClickHouse DateTime64(3) holds 1900-01-01 00:00:00 to 2299-12-31 23:59:59.999; a time outside that range
-# would be stored wrong, so it is rejected.
+# The range of ClickHouse's DateTime64 is 1900-01-01 00:00:00 to 2299-12-31 23:59:59.999 (ClickHouse docs,
+# "Date and time data types"). ClickHouse releases before mid-2026 clamp a time outside it to the boundary
+# without an error, so such a time is rejected here.
 MIN_MS = -2_208_988_800_000  # 1900-01-01T00:00:00Z
 MAX_MS = 10_413_791_999_999  # 2299-12-31T23:59:59.999Z
 

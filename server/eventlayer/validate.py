@@ -1,7 +1,7 @@
 """Turn the raw event maps a client sends into stored rows, with no I/O.
 
-``normalize_event`` checks one decoded event (from msgpack or JSON) against the limits, converts its times,
-adds what the connection knows (``Context``) and returns a row keyed by ``schema.COLUMN_NAMES``, or raises
+``normalize_event`` checks one decoded event (from msgpack or JSON) against the limits and converts its times.
+It adds the facts of the connection (``Context``) and returns a row keyed by ``schema.COLUMN_NAMES``, or raises
 ``Rejected`` with a reason for the client. ``normalize_batch`` does this for a list and keeps the good events
 when some are bad. docs/events.md is the user-facing reference for every rule here.
 """
@@ -41,6 +41,12 @@ class Limits:
     max_property_key_chars: int = 200  # each key in properties, and each unknown top-level key
     max_property_depth: int = 10  # nesting levels of maps and lists; the properties map is level 1
 
+    def __post_init__(self) -> None:
+        # Limits come from the configuration file, so a wrong value is reported here, at start-up.
+        for name, value in vars(self).items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"limit {name} must be a positive integer; got {value!r}")
+
     def to_welcome(self) -> dict:
         """Return the limits a client needs, as sent in the welcome frame."""
         return {
@@ -52,7 +58,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Context:
-    """What the server knows about where an event came from."""
+    """The connection or request an event arrived on, and the server's clock at that moment."""
 
     project: str
     received_at_ms: int  # server clock
@@ -156,7 +162,7 @@ def normalize_event(raw: object, ctx: Context, limits: Limits) -> dict:
 def normalize_batch(raw_events: object, ctx: Context, limits: Limits) -> tuple[list[dict], list[dict]]:
     """Return ``(rows, rejected)`` for a list of raw events.
 
-    ``rejected`` holds ``{"i": index, "event_id": str | None, "reason": str}`` for each bad event, and a bad
+    ``rejected`` contains ``{"i": index, "event_id": str | None, "reason": str}`` for each bad event, and a bad
     event never stops the others. Raises Rejected (field ``events``) when ``raw_events`` is not a list or
     has more than ``limits.max_batch`` events; the caller answers with an error frame or HTTP 400.
     """
@@ -251,8 +257,8 @@ def _longitude(raw: dict, flags: list[str]) -> float | None:
 def _properties(raw: dict, limits: Limits, flags: list[str]) -> dict:
     """Check the properties map and the unknown top-level keys, and return the map to store.
 
-    An unknown top-level key is stored in properties unless properties already has that key; then it is
-    dropped and the flag ``dropped_field:<key>`` says so.
+    An unknown top-level key is stored in properties unless properties already has that key. In that case
+    the top-level value is dropped and the event gets the flag ``dropped_field:<key>``.
     """
     value = raw.get("properties")
     if value is None:
@@ -283,8 +289,9 @@ def _properties(raw: dict, limits: Limits, flags: list[str]) -> dict:
 
 
 def _check_event_size(raw: dict, limits: Limits) -> None:
-    # Every value has been checked by now, so the encoding cannot fail or recurse deeply. NaN is encoded as
-    # the 3-byte token NaN, close enough to the null it is stored as.
+    # Every value has passed the type and nesting checks by now, so the encoding cannot fail or recurse
+    # deeply. A non-finite float counts as its JSON token (NaN is 3 bytes, Infinity 8), close to the 4 bytes
+    # of the null stored in its place.
     size = len(json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     if size > limits.max_event_bytes:
         raise Rejected("event", f"event is {size:,} bytes; the limit is {limits.max_event_bytes:,}")
