@@ -21,7 +21,7 @@ def make_event(name: str = "Signup Button", **fields) -> dict:
 
 class Client:
     def __init__(self, ws_url: str, key: str, hello: bool = True, **connect_options):
-        self.socket = connect(ws_url, max_size=None, compression=None, open_timeout=10, **connect_options)
+        self.socket = connect(ws_url, max_size=None, compression=None, open_timeout=10, legacy=True, **connect_options)
         self.seq = 0
         self.welcome = None
         if hello:
