@@ -202,24 +202,51 @@ def clean_value(value: object, path: str, depth: int, max_depth: int, max_key_ch
             raise Rejected(
                 item_path, f"{item_path} is nested {item_depth} levels deep; the limit is {max_depth} levels"
             )
-        if isinstance(item, dict):
-            copy: dict | list = {}
-            pairs = item.items()
-        else:
-            copy = [None] * len(item)
-            pairs = enumerate(item)
-        for key, child in pairs:
-            if isinstance(copy, dict):
-                child_path = check_key(key, item_path, max_key_chars)
+        # Copy first, then replace only the entries that change: copying is done in C, and most values are
+        # plain strings and numbers. A child's path is built only when it is needed, for a nested container,
+        # a flag or a reason.
+        is_map = isinstance(item, dict)
+        copy: dict | list = dict(item) if is_map else list(item)
+        for key, child in item.items() if is_map else enumerate(item):
+            if is_map and not _is_plain_key(key, max_key_chars):
+                check_key(key, item_path, max_key_chars)
+            kind = type(child)
+            if kind is str:
+                if "\x00" in child or not (child.isascii() or _is_utf8(child)):
+                    check_string(child, _child_path(item_path, key, is_map))
+            elif kind is int or kind is bool or child is None:
+                if kind is int and not INT_MIN <= child <= INT_MAX:
+                    integer(child, _child_path(item_path, key, is_map))
+            elif isinstance(child, (dict, list, tuple)):
+                stack.append((copy, key, child, _child_path(item_path, key, is_map), item_depth + 1))
             else:
-                child_path = cap_path(f"{item_path}[{key}]")
-            if isinstance(child, (dict, list, tuple)):
-                copy[key] = None  # placeholder, filled when the child is popped; keeps the key order
-                stack.append((copy, key, child, child_path, item_depth + 1))
-            else:
-                copy[key] = _clean_scalar(child, child_path, flags)
+                copy[key] = _clean_scalar(child, _child_path(item_path, key, is_map), flags)
         parent[slot] = copy
     return holder[0]
+
+
+def _is_plain_key(key: object, max_key_chars: int) -> bool:
+    """Return True for a key that passes check_key, checked without building its path."""
+    return (
+        type(key) is str
+        and len(key) <= max_key_chars
+        and "\x00" not in key
+        and (key.isascii() or _is_utf8(key))
+    )
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _child_path(parent: str, key: object, is_map: bool) -> str:
+    if is_map:
+        return cap_path(f"{parent}.{show_key(key)}")
+    return cap_path(f"{parent}[{key}]")
 
 
 def _clean_scalar(value: object, path: str, flags: list[str]):

@@ -98,6 +98,10 @@ EVENT_FIELDS = frozenset(
     }
 )
 
+# Built once: json.dumps with non-default options builds a new encoder on every call.
+_PROPERTIES_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_SIZE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 _UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -148,7 +152,7 @@ def normalize_event(raw: object, ctx: Context, limits: Limits) -> dict:
         "url": url,
         "referrer": referrer,
         "title": title,
-        "properties": json.dumps(properties, ensure_ascii=False, separators=(",", ":"), allow_nan=False),
+        "properties": _PROPERTIES_ENCODER.encode(properties),
         "manual": manual,
         "source": ctx.source,
         "sdk": ctx.sdk,
@@ -292,6 +296,6 @@ def _check_event_size(raw: dict, limits: Limits) -> None:
     # Every value has passed the type and nesting checks by now, so the encoding cannot fail or recurse
     # deeply. A non-finite float counts as its JSON token (NaN is 3 bytes, Infinity 8), close to the 4 bytes
     # of the null stored in its place.
-    size = len(json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    size = len(_SIZE_ENCODER.encode(raw).encode("utf-8"))
     if size > limits.max_event_bytes:
         raise Rejected("event", f"event is {size:,} bytes; the limit is {limits.max_event_bytes:,}")
