@@ -2,8 +2,8 @@
 
 Faults are read from ``<data>/faults.json`` whenever that file changes:
 - ``fail_inserts`` (bool): every insert raises StorageError without reaching ClickHouse.
-- ``commit_then_fail`` (int): the next N inserts are committed and then reported as failed, like an insert
-  whose reply was lost to a timeout.
+- ``commit_then_fail`` (int): the first attempts of the next N batches are committed and then reported as
+  failed, like an insert whose reply was lost to a timeout; the writer's retry of the same batch goes through.
 - ``insert_delay`` (float, seconds): sleep before each insert.
 Counts of what happened are written to ``<data>/faults-status.json`` after each insert.
 """
@@ -25,6 +25,7 @@ class FaultyStorage:
         self._mtime = None
         self.faults: dict = {}
         self.status = {"inserts": 0, "failed": 0, "committed_then_failed": 0}
+        self._tokens_seen: set[str] = set()
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
@@ -48,7 +49,9 @@ class FaultyStorage:
                 self.status["failed"] += 1
                 raise StorageError("injected fault: insert failed")
             self.inner.insert(rows, token)
-            if self.faults.get("commit_then_fail", 0) > 0:
+            first_attempt = token not in self._tokens_seen
+            self._tokens_seen.add(token)
+            if first_attempt and self.faults.get("commit_then_fail", 0) > 0:
                 self.faults["commit_then_fail"] -= 1
                 self.status["committed_then_failed"] += 1
                 raise StorageError("injected fault: insert committed, then reported as timed out")
