@@ -5,6 +5,8 @@ import math
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventlayer.schema import COLUMN_NAMES
 from eventlayer.validate import Context, Limits, Rejected, normalize_batch, normalize_event, parse_timestamp
@@ -67,6 +69,7 @@ def test_row_values_for_a_full_event():
         manual=True,
     )
     row = normalize(raw)
+
     assert row["project"] == "default"
     assert row["event_id"] == "0b7e4c1e-5a1f-4c3e-9d2a-6f1b2c3d4e5f"
     assert row["event_value"] == "pro"
@@ -404,6 +407,7 @@ def test_client_user_ip_is_ignored():
 def test_server_fields_cannot_be_set_by_client():
     raw = event(project="other", received_at=1, sdk="fake", source="fake", flags=["x"], is_bot=True, clock_skew_ms=9)
     row = normalize(raw)
+
     assert row["project"] == "default"
     assert row["received_at"] == RECEIVED_MS
     assert row["sdk"] == "eventlayer-js/0.1.0"
@@ -452,6 +456,11 @@ def test_session_and_distinct_id_accept_integers():
 )
 def test_invalid_field_types(fields, field):
     assert rejection(event(**fields)).field == field
+
+
+def test_property_key_limit_reason():
+    error = rejection(event(properties={"k" * 201: 1}))
+    assert error.reason == f"properties.{'k' * 201}: the key is 201 characters (Unicode code points); the limit is 200"
 
 
 def test_property_values_of_every_json_type():
@@ -595,3 +604,34 @@ def test_batch_survives_unexpected_error(caplog, monkeypatch):
     assert rejected[1]["i"] == 1
     assert "parser bug" not in rejected[0]["reason"]
     assert "validation failed unexpectedly" in caplog.text
+
+
+json_like = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.binary(max_size=4),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8) | st.just("k" * 201) | st.integers(), children, max_size=4),
+    max_leaves=20,
+)
+field_values = st.one_of(json_like, st.sampled_from(["2024-05-01T12:00:00Z", "1714564800123", "48.1", "NaN", "a\x00", "\udc80", "x" * 201]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.dictionaries(
+        st.sampled_from(
+            ["event_type", "event_name", "event_value", "event_starttime", "event_endtime", "event_lat", "event_lang",
+             "event_lon", "properties", "manual", "session_id", "user_ip", "extra", "event_id"]
+        ),
+        field_values,
+    )
+)
+def test_any_input_is_a_row_or_rejected(raw):
+    try:
+        row = normalize(raw)
+    except Rejected as error:
+        assert error.reason.startswith(error.field)
+        error.reason.encode("utf-8")
+        return
+    assert list(row) == COLUMN_NAMES
+    assert isinstance(json.loads(row["properties"]), dict)
+    assert all(isinstance(flag, str) for flag in row["flags"])

@@ -88,12 +88,10 @@ def check_string(value: str, field: str) -> None:
             raise Rejected(field, f"{field} is not valid UTF-8 (it contains a lone surrogate)") from None
 
 
-def check_length(value: str, field: str, limit: int, what: str | None = None) -> None:
+def check_length(value: str, field: str, limit: int, what: str = "") -> None:
     length = len(value)
     if length > limit:
-        raise Rejected(
-            field, f"{what or field} is {length:,} characters (Unicode code points); the limit is {limit:,}"
-        )
+        raise Rejected(field, f"{field}{what} is {length:,} characters (Unicode code points); the limit is {limit:,}")
 
 
 def text(value: object, field: str, limit: int, *, required: bool = False, allow_int: bool = False) -> str:
@@ -179,7 +177,7 @@ def check_key(key: object, parent: str, max_key_chars: int) -> str:
         field = parent or "event"
         raise Rejected(field, f"{field} has a key that is not a string ({type_name(key)}); keys must be strings")
     path = cap_path(f"{parent}.{show_key(key)}" if parent else show_key(key))
-    check_length(key, path, max_key_chars, what=f"the key of {path}")
+    check_length(key, path, max_key_chars, what=": the key")
     check_string(key, path)
     return path
 
