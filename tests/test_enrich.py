@@ -101,6 +101,13 @@ def test_client_ip_invalid_trusted_proxy_raises():
         (HEADLESS_CHROME, ("HeadlessChrome 120", "Linux", True)),
         ("Mozilla/5.0 (compatible; ExampleCrawler/1.0)", ("ExampleCrawler 1", "", True)),
         ("curl/8.5.0", ("curl 8", "", False)),
+        ("python-requests/2.31.0", ("Python Requests 2", "", False)),
+        (
+            "Mozilla/5.0 (Linux; Android 12; CUBOT NOTE 30) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/110.0.0.0 Mobile Safari/537.36",
+            ("Chrome Mobile 110", "Android 12", False),
+        ),
+        ("Mozilla/5.0 (X11; Linux x86_64) MyPageBot/0.3", ("MyPageBot 0", "Linux", True)),
         ("", ("", "", False)),
         (None, ("", "", False)),
     ],

@@ -6,6 +6,7 @@ These are pure functions: the caller passes in the peer address and the headers 
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 
 import ua_parser
@@ -13,9 +14,10 @@ import ua_parser
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-# Substrings (compared in lower case) that mark a User-Agent as a bot even when ua-parser does not classify
-# its device as "Spider". "headless" catches HeadlessChrome, which automation tools and scrapers run.
-BOT_KEYWORDS = ("bot", "crawler", "spider", "headless", "slurp")
+# Words that mark a User-Agent as a bot even when ua-parser does not classify its device as "Spider".
+# "headless" catches HeadlessChrome, which automation tools and scrapers run. "bot" does not count after "cu"
+# because CUBOT is a brand of Android phones.
+BOT_KEYWORDS_RE = re.compile(r"(?<!cu)bot|crawler|spider|headless|slurp", re.IGNORECASE)
 
 # Only the start of a User-Agent is parsed and cached. Real ones are 100-300 characters; the cap bounds the
 # regex work and the cache's memory when a client sends a huge header.
@@ -64,7 +66,7 @@ def parse_user_agent(ua: str | None) -> tuple[str, str, bool]:
 
     The browser is ua-parser's family and major version, the OS its family and major.minor version. An
     empty or unrecognised part is "". A User-Agent is a bot when ua-parser's device family is "Spider" or it
-    contains one of ``BOT_KEYWORDS``. Plain HTTP libraries (curl, python-requests) are not marked as bots.
+    matches ``BOT_KEYWORDS_RE``. Plain HTTP libraries (curl, python-requests) are not marked as bots.
     """
     if not ua:
         return "", "", False
@@ -77,10 +79,8 @@ def _parse_user_agent_cached(ua: str) -> tuple[str, str, bool]:
     result = ua_parser.parse(ua)
     browser = _version_name(result.user_agent, minor=False)
     os_name = _version_name(result.os, minor=True)
-    lowered = ua.lower()
-    is_bot = (result.device is not None and result.device.family == "Spider") or any(
-        keyword in lowered for keyword in BOT_KEYWORDS
-    )
+    is_spider = result.device is not None and result.device.family == "Spider"
+    is_bot = is_spider or BOT_KEYWORDS_RE.search(ua) is not None
     return browser, os_name, is_bot
 
 
@@ -94,7 +94,10 @@ def _version_name(part: ua_parser.UserAgent | ua_parser.OS | None, minor: bool) 
 
 
 def _parse_address(text: str | None) -> IPAddress | None:
-    """Parse one address, allowing a port (``198.51.100.7:5123``, ``[2001:db8::1]:443``); None if invalid."""
+    """Parse one address, which may carry a port (``198.51.100.7:5123``, ``[2001:db8::1]:443``).
+
+    Returns None when ``text`` is empty or not an address.
+    """
     if not text:
         return None
     text = text.strip()
