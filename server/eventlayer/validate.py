@@ -168,7 +168,7 @@ def normalize_batch(raw_events: object, ctx: Context, limits: Limits) -> tuple[l
 
     ``rejected`` contains ``{"i": index, "event_id": str | None, "reason": str}`` for each bad event, and a bad
     event never stops the others. Raises Rejected (field ``events``) when ``raw_events`` is not a list or
-    has more than ``limits.max_batch`` events; the caller answers with an error frame or HTTP 400.
+    has more than ``limits.max_batch`` events; the caller then sends an error frame or HTTP 400.
     """
     if not isinstance(raw_events, (list, tuple)):
         raise Rejected("events", f"events must be a list; got {type_name(raw_events)}")
