@@ -22,8 +22,9 @@ from eventlayer.writer import Overloaded, WriterStopped
 
 logger = logging.getLogger(__name__)
 
-# Frames read ahead of their acks; past this the loop stops reading and TCP pushes back on the client.
-MAX_FRAMES_IN_FLIGHT = 32
+# Frames read ahead of their acks. Acks wait for a flush (up to the flush interval), so a fast client needs
+# many frames in flight; past this the loop stops reading and TCP pushes back on the client.
+MAX_FRAMES_IN_FLIGHT = 1024
 
 
 class Session:
