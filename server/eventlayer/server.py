@@ -53,11 +53,19 @@ def uvicorn_config(app, settings: Settings, log_level: str = "info") -> uvicorn.
 
 
 def run(settings: Settings, log_level: str = "info", storage_factory=open_storage) -> int:
+    # Storage is opened before uvicorn starts, so a failure is one clear line rather than a startup traceback.
     try:
-        app = create_app(settings, storage_factory=storage_factory, on_ready=print_banner)
+        storage = storage_factory(settings.storage_url)
     except StorageError as error:
         logger.error("%s", error)
+        if settings.clickhouse_url is None:
+            logger.error(
+                "Only one process can open a chDB directory. If another `eventlayer serve` uses %s, stop it or pass "
+                "another --data directory.",
+                settings.data_dir,
+            )
         return 1
+    app = create_app(settings, storage_factory=lambda url: storage, on_ready=print_banner)
     server = uvicorn.Server(uvicorn_config(app, settings, log_level))
     server.run()
     return 0 if server.started else 1
