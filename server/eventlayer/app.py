@@ -12,9 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from eventlayer import http_ingest, sql_api
+from eventlayer import events_api, http_ingest, sql_api
 from eventlayer.config import Settings
 from eventlayer.dedup import RecentIds
+from eventlayer.events_query import load_recent
 from eventlayer.ingest import Ingestor
 from eventlayer.live import LiveHub
 from eventlayer.metrics import Metrics
@@ -38,7 +39,7 @@ class EventLayerServer:
         self.metrics = Metrics()
         self.limits = Limits(**settings.limits) if settings.limits else Limits()
         self.registry: ProjectRegistry = build_registry(settings)
-        self.hub = LiveHub()
+        self.hub = LiveHub(self.metrics, load_recent=self._load_recent, stall_timeout=_stall_timeout(settings))
         self.storage: Storage | None = None
         self.writer: Writer | None = None
         self.ingestor: Ingestor | None = None
@@ -82,10 +83,26 @@ class EventLayerServer:
             return
         await handler(session, message)
 
+    async def _load_recent(self, project: str, event_filter, limit: int) -> list[dict]:
+        return await load_recent(self.storage, project, event_filter, limit)
+
+    def hub_attach(self, session) -> None:
+        attach = getattr(self.hub, "attach", None)
+        if attach is not None:
+            attach(session)
+
     def hub_detach(self, session) -> None:
         detach = getattr(self.hub, "detach", None)
         if detach is not None:
             detach(session)
+
+
+def _stall_timeout(settings: Settings) -> float:
+    """Return how long a live send may block before the viewer is removed: as long as uvicorn waits for a pong
+    before it fails the connection, or 60 s when pings are off."""
+    if settings.ping_interval > 0 and settings.ping_timeout > 0:
+        return settings.ping_interval + settings.ping_timeout
+    return 60.0
 
 
 def _spooled_ids(path) -> list[str]:
@@ -152,6 +169,8 @@ def create_app(settings: Settings, storage_factory=open_storage, on_ready=None) 
     routes = [
         Route("/", static_file("demo.html", "text/html; charset=utf-8", fill_keys=True)),
         Route("/live", static_file("live.html", "text/html; charset=utf-8")),
+        Route("/live.js", static_file("live.js", "text/javascript; charset=utf-8")),
+        Route("/live.css", static_file("live.css", "text/css; charset=utf-8")),
         Route("/overlay", static_file("overlay.html", "text/html; charset=utf-8", fill_keys=True)),
         Route("/sdk.js", static_file("sdk.js", "text/javascript; charset=utf-8")),
         Route("/sdk.esm.js", static_file("sdk.esm.js", "text/javascript; charset=utf-8")),
@@ -162,6 +181,7 @@ def create_app(settings: Settings, storage_factory=open_storage, on_ready=None) 
         Route("/api/events/log", http_ingest.log_event, methods=["POST"]),
         Route("/api/batch", http_ingest.batch, methods=["POST"]),
         Route("/api/sql", sql_api.run_sql, methods=["POST"]),
+        Route("/api/events", events_api.list_events, methods=["GET"]),
         WebSocketRoute("/ws", websocket_endpoint),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -117,9 +117,12 @@ class Session:
         self.credential = credential
         self.sdk = str(message.get("sdk") or "")[:100]
         self.session_id = str(message.get("session") or "")[:200]
+        url = message.get("url")
+        self.url = url[: self.server.limits.max_url_chars] if isinstance(url, str) else ""
         skew = protocol.measure_skew(message.get("sent_at"), received)
         self.skew_ms = skew or 0
         self.state = ConnectionState.OPEN
+        self.server.hub_attach(self)
         can = ["ingest", "live"] if credential.can_read else ["ingest"]
         await self.send(
             {"t": "welcome", "v": protocol.PROTOCOL_VERSION, "server_time": protocol.now_ms(), "limits": self.server.limits.to_welcome(), "can": can}
