@@ -13,7 +13,9 @@ import { uuid } from "./uuid.js";
 
 const EVENT_NAMES = ["ack", "rejected", "status"];
 const MAX_CALLS_BEFORE_INIT = 100;
-const MAX_EVENT_BYTES = 32768;
+// The server measures an event as compact JSON in UTF-8, as JSON.stringify writes it; the margin covers
+// numbers that Python formats a few characters longer.
+const EVENT_BYTES_MARGIN = 64;
 
 const toText = (value) => cleanString(value === null || value === undefined ? "" : String(value));
 
@@ -71,7 +73,7 @@ export function createClient() {
       title: cleanString(document.title),
       properties: { ...sanitizeProperties(identity.properties()), ...sanitizeProperties(properties) },
     };
-    fitEvent(event, MAX_EVENT_BYTES);
+    fitEvent(event, transport.maxEventBytes() - EVENT_BYTES_MARGIN);
     const before = queue.stats().dropped;
     queue.add(event);
     log("queued", event);

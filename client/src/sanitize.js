@@ -8,7 +8,16 @@ const MAX_KEY_CODE_POINTS = 200;
 const MAX_STACK_CODE_POINTS = 2000;
 
 /** Limits of the server, in code points, for the event fields it checks. */
-export const FIELD_LIMITS = { event_name: 200, event_value: 8192, url: 4096, referrer: 4096, title: 1000 };
+export const FIELD_LIMITS = {
+  event_type: 100,
+  event_name: 200,
+  event_value: 8192,
+  session_id: 200,
+  distinct_id: 200,
+  url: 4096,
+  referrer: 4096,
+  title: 1000,
+};
 
 /** Describes a DOM node briefly, e.g. `<button#save>`, without reading any user input. */
 export const describeNode = (node) => `<${String(node.nodeName).toLowerCase()}${node.id ? `#${node.id}` : ""}>`;

@@ -69,7 +69,8 @@ export function createTransport(config, queue, hooks, session) {
     ws.onopen = () => {
       if (socket !== ws) return;
       state = "open";
-      sendFrame({ t: "hello", v: 1, key: config.key, sdk: SDK_NAME, session: session(), sent_at: now() });
+      // The page URL lets the server count open pages (presence).
+      sendFrame({ t: "hello", v: 1, key: config.key, sdk: SDK_NAME, session: session(), url: location.href, sent_at: now() });
     };
     ws.onmessage = (message) => socket === ws && onMessage(message.data);
     ws.onclose = (event) => socket === ws && onClosed(event.code);
@@ -265,7 +266,7 @@ export function createTransport(config, queue, hooks, session) {
     } else if (socket && time - connectStartedAt > HANDSHAKE_TIMEOUT_MS) {
       return abandonSocket(4001, "handshake timeout");
     }
-    if (queue.stats().queued > queue.stats().inFlight) schedule(0);
+    if (queue.stats().queued > queue.stats().inFlight) schedule(config.flushIntervalMs);
     queue.save(time, false, false);
   }
 
@@ -293,6 +294,7 @@ export function createTransport(config, queue, hooks, session) {
       else schedule(config.flushIntervalMs);
     },
     flushNow: pump,
+    maxEventBytes: () => limits.max_event_bytes,
     /** Reconnects at once, as after the browser reports that it is online again. */
     reconnectNow() {
       if (stopped || socket) return;
