@@ -180,7 +180,7 @@ export function createClient() {
       optedOut = true;
       transport.stop();
       queue.clear();
-      queue.save(Date.now(), true, false);
+      queue.save(Date.now(), true);
       emitStatus();
     },
     optIn() {

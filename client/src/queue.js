@@ -46,6 +46,7 @@ export function createQueue({ maxEvents, maxBytes, storage, projectKey, pageId }
   let dropped = 0;
   let dirty = false;
   let lastSave = 0;
+  let pageClosed = false;
   const ids = new Set();
 
   const removeAt = (index) => {
@@ -122,12 +123,14 @@ export function createQueue({ maxEvents, maxBytes, storage, projectKey, pageId }
 
   /**
    * Mirrors the queue to storage when it changed and the last write is older than one second, or at once
-   * when `force` is set. `closed` marks the page as gone, so the next page of the site may adopt the events.
+   * when `force` is set. `closed` true marks the page as gone (pagehide), so that the next page of the site
+   * may adopt the events, and false marks it alive again (pageshow); when omitted, the mark stays.
    */
   function save(now, force, closed) {
+    if (closed !== undefined) pageClosed = closed;
     const stale = entries.length && now - lastSave >= TOUCH_INTERVAL_MS;
     if (!force && !stale && !(dirty && now - lastSave >= SAVE_INTERVAL_MS)) return;
-    if (entries.length) storage.setJSON(ownKey, { updated: now, closed: !!closed, events: entries.map((entry) => entry.event) });
+    if (entries.length) storage.setJSON(ownKey, { updated: now, closed: pageClosed, events: entries.map((entry) => entry.event) });
     else storage.remove(ownKey);
     dirty = false;
     lastSave = now;

@@ -235,7 +235,7 @@ export function createTransport(config, queue, hooks, session) {
     clearTimeout(flushTimer);
     flushTimer = null;
     if (stopped) return;
-    queue.save(now(), false, false);
+    queue.save(now(), false);
     if (state === "ready") {
       while (frames.size < config.maxInFlightFrames && sendEventsFrame());
     } else if (useHttp) {
@@ -267,7 +267,7 @@ export function createTransport(config, queue, hooks, session) {
       return abandonSocket(4001, "handshake timeout");
     }
     if (queue.stats().queued > queue.stats().inFlight) schedule(config.flushIntervalMs);
-    queue.save(time, false, false);
+    queue.save(time, false);
   }
 
   return {
@@ -317,7 +317,8 @@ export function createTransport(config, queue, hooks, session) {
         if (!entry.token) entry.notBefore = time + BEACON_CONFIRM_DELAY_MS;
       }
       if (state === "ready") while (sendEventsFrame());
-      queue.save(time, true, unloading);
+      // Browsers fire visibilitychange after pagehide when a page unloads, so hiding never clears the mark.
+      queue.save(time, true, unloading || undefined);
     },
     status() {
       return {

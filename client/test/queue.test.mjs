@@ -180,3 +180,14 @@ test("adopt ignores other projects and broken mirrors", () => {
   assert.notEqual(storage.get("eventlayer:queue:other-key:p"), null);
   assert.equal(storage.get("eventlayer:queue:k:broken"), null);
 });
+
+test("closed mark stays until cleared", () => {
+  const storage = memoryStorage();
+  const queue = makeQueue({ storage });
+  queue.add(event(1));
+  queue.save(1000, true, true);
+  queue.save(1001, true);
+  assert.equal(storage.getJSON("eventlayer:queue:k:p1").closed, true);
+  queue.save(1002, true, false);
+  assert.equal(storage.getJSON("eventlayer:queue:k:p1").closed, false);
+});
