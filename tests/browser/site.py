@@ -45,12 +45,14 @@ class Site:
         self._httpd.server_close()
 
 
-def sdk_page(server, body: str = "", options: str = "", head: str = "") -> str:
-    """Return a page that loads the SDK from ``server`` and calls ``eventlayer.init`` with the server, its write
-    key and the extra ``options`` (JavaScript object members, e.g. ``"flushIntervalMs: 60000"``)."""
+def sdk_page(server, body: str = "", options: str = "", head: str = "", server_url: str | None = None) -> str:
+    """Return a page that loads the SDK from ``server`` and calls ``eventlayer.init`` with the server's URL (or
+    ``server_url``, e.g. a proxy in front of it), its write key and the extra ``options`` (JavaScript object
+    members, e.g. ``"flushIntervalMs: 60000"``)."""
+    url = server_url or server.url
     extra = f", {options}" if options else ""
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Test page</title>{head}
-<script src="{server.url}/sdk.js"></script>
-<script>eventlayer.init({{server: "{server.url}", key: "{server.write_key}"{extra}}});</script>
+<script src="{url}/sdk.js"></script>
+<script>eventlayer.init({{server: "{url}", key: "{server.write_key}"{extra}}});</script>
 </head><body>{body}</body></html>"""
