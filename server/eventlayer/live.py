@@ -68,6 +68,12 @@ class LiveHub:
             self._subscriptions = Gauge("eventlayer_live_subscriptions", "Open live subscriptions", registry=registry)
             self._dropped = Counter("eventlayer_live_events_dropped", "Events dropped for live viewers that fell behind", registry=registry)
             self._stalled = Counter("eventlayer_live_viewers_stalled", "Live viewers removed because they stopped reading", registry=registry)
+            queued = Gauge("eventlayer_live_queued_events", "Events waiting in live subscription queues", registry=registry)
+            queued.set_function(self.queued_events)
+
+    def queued_events(self) -> int:
+        """Return the number of events waiting in every subscription queue of this process."""
+        return sum(len(sub.queue) for viewer in self._viewers.values() for sub in viewer.subscriptions.values())
 
     # Ingest side.
 

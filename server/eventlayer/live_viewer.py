@@ -2,8 +2,8 @@
 
 The hub only appends to queues and sets an event, so publishing never waits for a viewer. Each viewer has one
 sender task that wakes when there is something to send, waits out the rest of the 50 ms batching interval, and
-sends, per subscription, a ``gap`` frame for events its full queue dropped and one ``live`` frame with all the
-events that are queued. A send that does not complete within ``stall_timeout`` means the viewer stopped
+sends, per subscription, a ``gap`` frame for events its full queue dropped and a ``live`` frame with all the
+events that are queued (split into several frames when their estimated size passes MAX_FRAME_SIZE). A send that does not complete within ``stall_timeout`` means the viewer stopped
 reading: the viewer is then removed from the hub.
 """
 
@@ -18,22 +18,60 @@ from eventlayer.live_filter import EventFilter
 
 logger = logging.getLogger(__name__)
 
-# At most one live frame per subscription per interval, in seconds.
+# Minimum time between two sends of queued events to one viewer, in seconds.
 LIVE_INTERVAL = 0.05
-# Events queued per subscription; when a viewer falls further behind, the oldest are dropped and counted.
+# Events queued per subscription, by count and by estimated size (event_size); when a viewer falls further
+# behind, the oldest are dropped and counted.
 MAX_QUEUED_EVENTS = 5000
-# Backfill events per live frame, so one frame stays a few hundred kB at most.
-BACKFILL_FRAME_EVENTS = 250
+MAX_QUEUED_SIZE = 4 * 1024 * 1024
+# Estimated size of the events in one frame; more events go in further frames sent right after it.
+MAX_FRAME_SIZE = 512 * 1024
+# Fields whose length varies with the client's data; the other fields of a stored-form event add about this much.
+_VARIABLE_FIELDS = ("event_name", "event_value", "url", "referrer", "title", "properties", "reason")
+_FIXED_SIZE = 400
 # Control frames (subscribed, error) waiting to be sent. A client that floods requests without reading the
 # replies loses the newest replies past this.
 MAX_OUTBOX = 100
 
 
+def event_size(event: dict) -> int:
+    """Estimate an event's encoded size in bytes from its variable-length fields, without encoding it.
+
+    Characters are counted as bytes, so text outside ASCII is underestimated by up to 4 times.
+    """
+    size = _FIXED_SIZE
+    for name in _VARIABLE_FIELDS:
+        value = event.get(name)
+        if value.__class__ is str:
+            size += len(value)
+    return size
+
+
+def frames_of(events: list[dict], max_size: int = MAX_FRAME_SIZE) -> list[list[dict]]:
+    """Split events, in order, into lists whose estimated size stays within ``max_size`` (one event at least)."""
+    chunks: list[list[dict]] = []
+    chunk: list[dict] = []
+    size = 0
+    for event in events:
+        event_bytes = event_size(event)
+        if chunk and size + event_bytes > max_size:
+            chunks.append(chunk)
+            chunk, size = [], 0
+        chunk.append(event)
+        size += event_bytes
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
 class Subscription:
-    def __init__(self, sub_id: str, event_filter: EventFilter, max_queued: int = MAX_QUEUED_EVENTS):
+    def __init__(self, sub_id: str, event_filter: EventFilter, max_queued: int = MAX_QUEUED_EVENTS, max_queued_size: int = MAX_QUEUED_SIZE):
         self.id = sub_id
         self.filter = event_filter
-        self.queue: deque[dict] = deque(maxlen=max_queued)
+        self.queue: deque[tuple[dict, int]] = deque()
+        self.queued_size = 0
+        self.max_queued = max_queued
+        self.max_queued_size = max_queued_size
         self.dropped = 0
         # False while the backfill loads: events queue up meanwhile and are sent after it.
         self.ready = True
@@ -41,10 +79,15 @@ class Subscription:
 
     def push(self, events: list[dict]) -> None:
         """Queue events; when the queue is full the oldest are dropped and counted for the next gap frame."""
-        overflow = len(self.queue) + len(events) - self.queue.maxlen
-        if overflow > 0:
-            self.dropped += overflow
-        self.queue.extend(events)
+        queue = self.queue
+        for event in events:
+            size = event_size(event)
+            queue.append((event, size))
+            self.queued_size += size
+        while len(queue) > self.max_queued or (self.queued_size > self.max_queued_size and len(queue) > 1):
+            _, size = queue.popleft()
+            self.queued_size -= size
+            self.dropped += 1
 
     def finish_backfill(self, events: list[dict]) -> None:
         """Set the backfill to send and mark the subscription ready.
@@ -55,15 +98,17 @@ class Subscription:
         """
         ids = {event.get("event_id") for event in events}
         if ids and self.queue:
-            remaining = [event for event in self.queue if not (event.get("status") == "accepted" and event.get("event_id") in ids)]
-            self.queue = deque(remaining, maxlen=self.queue.maxlen)
+            remaining = [item for item in self.queue if not (item[0].get("status") == "accepted" and item[0].get("event_id") in ids)]
+            self.queue = deque(remaining)
+            self.queued_size = sum(size for _, size in remaining)
         self.backfill = events
         self.ready = True
 
     def take(self) -> tuple[list[dict], int]:
         """Return the queued events and the count dropped since the last call, and empty both."""
-        events = list(self.queue)
+        events = [event for event, _ in self.queue]
         self.queue.clear()
+        self.queued_size = 0
         dropped, self.dropped = self.dropped, 0
         return events, dropped
 
@@ -147,8 +192,7 @@ class Viewer:
             if self.subscriptions.get(sub.id) is not sub or not sub.ready:
                 continue
             backfill, sub.backfill = sub.backfill, []
-            for start in range(0, len(backfill), BACKFILL_FRAME_EVENTS):
-                chunk = backfill[start : start + BACKFILL_FRAME_EVENTS]
+            for chunk in frames_of(backfill):
                 if not await self._send({"t": "live", "sub": sub.id, "events": chunk, "backfill": True}):
                     return False
             events, dropped = sub.take()
@@ -157,8 +201,8 @@ class Viewer:
                     self._on_dropped(dropped)
                 if not await self._send({"t": "gap", "sub": sub.id, "dropped": dropped}):
                     return False
-            if events:
-                if not await self._send({"t": "live", "sub": sub.id, "events": events}):
+            for chunk in frames_of(events):
+                if not await self._send({"t": "live", "sub": sub.id, "events": chunk}):
                     return False
                 sent_data = True
         if sent_data:
