@@ -138,7 +138,7 @@ export function createClient() {
 
   function start() {
     const adopted = queue.adopt(Date.now());
-    log("adopted events from earlier pages:", adopted);
+    log("adopted events:", adopted);
     transport.start();
     for (const [type, name, value, properties] of callsBeforeInit.splice(0)) enqueue(type, name, value, properties);
     if (config.autocapture.pageview) reportPageView();
@@ -156,26 +156,25 @@ export function createClient() {
     },
     /** Sets the user id for this and later events and records an identify event carrying `traits`. */
     identify(distinctId, traits) {
-      if (!config || distinctId === null || distinctId === undefined || distinctId === "") return;
+      if (distinctId === null || distinctId === undefined || distinctId === "") return;
       const previous = identity.identify(toText(distinctId));
       enqueue("identify", "identify", distinctId, { ...sanitizeProperties(traits), $previous_distinct_id: previous });
     },
     /** Records a page view now, for pages that turned off automatic page views. */
     page(properties) {
-      if (config) reportPageView(properties);
+      reportPageView(properties);
     },
     register(properties) {
-      if (config) identity.register(sanitizeProperties(properties));
+      identity.register(sanitizeProperties(properties));
     },
     unregister(name) {
-      if (config) identity.unregister(String(name));
+      identity.unregister(String(name));
     },
     reset() {
-      if (config) identity.reset();
+      identity.reset();
     },
     /** Stops tracking, drops unsent events, and remembers the choice in this browser. */
     optOut() {
-      if (!config) return;
       identity.setConsent(true);
       optedOut = true;
       transport.stop();
@@ -184,7 +183,6 @@ export function createClient() {
       emitStatus();
     },
     optIn() {
-      if (!config) return;
       identity.setConsent(false);
       if (!optedOut) return;
       optedOut = false;
@@ -195,7 +193,7 @@ export function createClient() {
      * or to false after `timeoutMs` (default 10 s). Never rejects.
      */
     flush(timeoutMs = 10000) {
-      if (!config || optedOut) return Promise.resolve(!!config);
+      if (optedOut) return Promise.resolve(true);
       const waiting = queue.entries().map((entry) => entry.event.event_id);
       transport.flushNow();
       return new Promise((resolve) => {
@@ -211,7 +209,7 @@ export function createClient() {
     /** Subscribes to "ack", "rejected" or "status"; returns a function that unsubscribes. */
     on(name, callback) {
       if (!EVENT_NAMES.includes(name) || typeof callback !== "function") {
-        log("on(): expected ack, rejected or status and a function, got", name);
+        log("on(): unknown event or no callback:", name);
         return () => {};
       }
       listeners[name].push(callback);
@@ -223,11 +221,10 @@ export function createClient() {
     },
     /** Returns the connection and queue state, as the "status" callback receives it. */
     status() {
-      return transport ? { ...transport.status(), optedOut } : null;
+      return { ...transport.status(), optedOut };
     },
     /** Removes every listener, timer and socket; queued events stay in storage for the next page. */
     shutdown() {
-      if (!config) return;
       transport.flushOnExit(true);
       transport.stop();
       if (autocapture) autocapture.stop();
@@ -237,12 +234,16 @@ export function createClient() {
     },
   };
 
-  // Wrap every method so that no error reaches the caller.
+  // Wrap every method so that no error reaches the caller. Before init, calls other than these do nothing;
+  // track and trackEvent calls are kept and replayed by init.
+  const beforeInit = ["init", "track", "trackEvent", "on"];
   for (const name of Object.keys(api)) {
     const method = api[name];
     api[name] = (...args) => {
       try {
-        return method(...args);
+        if (config || beforeInit.includes(name)) return method(...args);
+        if (name === "flush") return Promise.resolve(false);
+        if (name === "status") return null;
       } catch (error) {
         log(name, "failed", error);
         return name === "flush" ? Promise.resolve(false) : undefined;

@@ -5,7 +5,6 @@ import { cleanString, codePointLength, truncate, utf8Length } from "./truncate.j
 const MAX_DEPTH = 10;
 const MAX_KEYS = 1000;
 const MAX_KEY_CODE_POINTS = 200;
-const MAX_STACK_CODE_POINTS = 2000;
 
 /** Limits of the server, in code points, for the event fields it checks. */
 export const FIELD_LIMITS = {
@@ -86,7 +85,7 @@ export function sanitizeValue(value, ancestors = new Set(), depth = 0) {
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
     if (value instanceof Error) {
       const error = { name: cleanString(String(value.name)), message: cleanString(String(value.message)) };
-      if (typeof value.stack === "string") error.stack = truncate(cleanString(value.stack), MAX_STACK_CODE_POINTS);
+      if (typeof value.stack === "string") error.stack = cleanString(value.stack);
       return error;
     }
     if (typeof value.nodeType === "number" && typeof value.nodeName === "string") return cleanString(describeNode(value));

@@ -147,12 +147,11 @@ export function createTransport(config, queue, hooks, session) {
     } else if (message.t === "error") {
       hooks.log("server error", message);
       const frame = frames.get(message.seq);
-      if (frame && frame.token) {
-        // The server refused the whole frame: send its events again in smaller frames.
-        frameScale /= 2;
+      if (frame) {
+        // The server rejected the whole frame (invalid_batch) and stored none of it: send it again later.
+        frames.delete(message.seq);
         queue.release(frame.token, now() + 1000);
       }
-      if (frame) frames.delete(message.seq);
     }
   }
 
@@ -208,15 +207,14 @@ export function createTransport(config, queue, hooks, session) {
     } finally {
       httpBusy = false;
     }
-    const body = response.body && typeof response.body === "object" ? response.body : null;
-    if ((response.status >= 200 && response.status < 300) || (response.status === 400 && body && Array.isArray(body.rejected))) {
+    const body = response.body && typeof response.body === "object" ? response.body : {};
+    if (response.status >= 200 && response.status < 300) {
       httpAttempt = 0;
-      settle({ token, events }, body || {}, "http");
+      settle({ token, events }, body, "http");
     } else if (response.status === 400) {
-      // A 400 without per-event reasons will not change on a retry.
-      queue.settle(token);
-      for (const event of events) hooks.rejected({ event_id: event.event_id, reason: "HTTP 400", event });
-      hooks.status();
+      // The server rejected the request as a whole (a body it cannot read); a retry would fare no better.
+      const reason = String(body.message || "HTTP 400");
+      settle({ token, events }, { rejected: events.map((event, i) => ({ i, event_id: event.event_id, reason })) }, "http");
     } else {
       if (response.status === 413) frameScale /= 2;
       const delay =
