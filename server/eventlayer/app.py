@@ -63,6 +63,7 @@ class EventLayerServer:
             insert_attempts=settings.insert_attempts,
             retry_base_delay=settings.retry_base_delay,
             replay_interval=settings.replay_interval,
+            overload_wait=settings.overload_wait,
         )
         self.writer.start()
         self.ingestor = Ingestor(self.writer, recent, self.hub, self.metrics, self.limits)

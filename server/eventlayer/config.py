@@ -32,6 +32,8 @@ class Settings:
     # Events accepted into memory but not yet durable; past this, ingest is refused with 1013 / 503.
     buffer_max_events: int = 200_000
     spool_max_bytes: int = 1 << 30
+    # Seconds a batch waits for room in a full buffer before it is refused as overloaded.
+    overload_wait: float = 5.0
     # Insert attempts before a batch goes to the spool, and the first retry delay (doubling each time).
     insert_attempts: int = 3
     retry_base_delay: float = 0.2
@@ -92,6 +94,7 @@ def load_settings(**overrides) -> Settings:
         flush_interval=_env_float("EVENTLAYER_FLUSH_INTERVAL", Settings.flush_interval),
         spool_max_bytes=int(_env_float("EVENTLAYER_SPOOL_MAX_BYTES", Settings.spool_max_bytes)),
         buffer_max_events=int(_env_float("EVENTLAYER_BUFFER_MAX_EVENTS", Settings.buffer_max_events)),
+        overload_wait=_env_float("EVENTLAYER_OVERLOAD_WAIT", Settings.overload_wait),
         hello_timeout=_env_float("EVENTLAYER_HELLO_TIMEOUT", Settings.hello_timeout),
         ping_interval=_env_float("EVENTLAYER_PING_INTERVAL", Settings.ping_interval),
         ping_timeout=_env_float("EVENTLAYER_PING_TIMEOUT", Settings.ping_timeout),

@@ -67,7 +67,7 @@ class Ingestor:
             result.event_ids.append(event_id)
 
         if fresh:
-            write = self.writer.submit(fresh)  # raises Overloaded before anything is published
+            write = await self.writer.submit(fresh)  # raises Overloaded before anything is published
             self.recent.add_pending([row["event_id"] for row in fresh], write)
             waits.add(write)
         for item in rejected:

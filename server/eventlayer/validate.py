@@ -14,6 +14,8 @@ import re
 import uuid
 from dataclasses import dataclass
 
+import orjson
+
 from . import fields
 from .enrich import parse_user_agent
 from .fields import Rejected, type_name
@@ -98,9 +100,25 @@ EVENT_FIELDS = frozenset(
     }
 )
 
+# orjson encodes about ten times faster than the json module, which matters at one call per event. It refuses
+# integers beyond 64 bits, which JSON input can carry; the json module's encoders are the fallback for those.
 # Built once: json.dumps with non-default options builds a new encoder on every call.
 _PROPERTIES_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _SIZE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _encode_properties(properties: dict) -> str:
+    try:
+        return orjson.dumps(properties).decode()
+    except orjson.JSONEncodeError:
+        return _PROPERTIES_ENCODER.encode(properties)
+
+
+def _encoded_size(raw: dict) -> int:
+    try:
+        return len(orjson.dumps(raw, option=orjson.OPT_NON_STR_KEYS))
+    except orjson.JSONEncodeError:
+        return len(_SIZE_ENCODER.encode(raw).encode("utf-8"))
 
 _UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -152,7 +170,7 @@ def normalize_event(raw: object, ctx: Context, limits: Limits) -> dict:
         "url": url,
         "referrer": referrer,
         "title": title,
-        "properties": _PROPERTIES_ENCODER.encode(properties),
+        "properties": _encode_properties(properties),
         "manual": manual,
         "source": ctx.source,
         "sdk": ctx.sdk,
@@ -296,6 +314,6 @@ def _check_event_size(raw: dict, limits: Limits) -> None:
     # Every value has passed the type and nesting checks by now, so the encoding cannot fail or recurse
     # deeply. A non-finite float counts as its JSON token (NaN is 3 bytes, Infinity 8), close to the 4 bytes
     # of the null stored in its place.
-    size = len(_SIZE_ENCODER.encode(raw).encode("utf-8"))
+    size = _encoded_size(raw)
     if size > limits.max_event_bytes:
         raise Rejected("event", f"event is {size:,} bytes; the limit is {limits.max_event_bytes:,}")

@@ -49,6 +49,7 @@ class Writer:
         insert_attempts: int = 3,
         retry_base_delay: float = 0.2,
         replay_interval: float = 1.0,
+        overload_wait: float = 5.0,
     ):
         self.storage = storage
         self.spool = spool
@@ -59,6 +60,8 @@ class Writer:
         self.insert_attempts = insert_attempts
         self.retry_base_delay = retry_base_delay
         self.replay_interval = replay_interval
+        self.overload_wait = overload_wait
+        self._room = asyncio.Event()  # set whenever a flush frees room in the buffer
         self._buffer: list[_Entry] = []
         self._buffered_rows = 0
         self._pending_rows = 0  # buffered plus being flushed
@@ -77,15 +80,27 @@ class Writer:
             asyncio.create_task(self._replay_loop(), name="eventlayer-replay"),
         ]
 
-    def submit(self, rows: list[dict]) -> asyncio.Future:
+    async def submit(self, rows: list[dict]) -> asyncio.Future:
         """Queue rows for writing; the returned future completes when they are durable.
 
-        Raises Overloaded when the rows would take the buffer past its limit, and WriterStopped during shutdown.
+        When the buffer is full, waits up to ``overload_wait`` seconds for a flush to make room, which slows a
+        fast client down while storage keeps up. Raises Overloaded when no room came (storage and the spool
+        cannot keep up), and WriterStopped during shutdown.
         """
         if self._stopping:
             raise WriterStopped("the server is shutting down")
-        if self._pending_rows + len(rows) > self.buffer_max_events:
-            raise Overloaded(f"{self._pending_rows} events are waiting to be written; the limit is {self.buffer_max_events}")
+        deadline = time.monotonic() + self.overload_wait
+        while self._pending_rows + len(rows) > self.buffer_max_events and self._pending_rows > 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Overloaded(f"{self._pending_rows} events are waiting to be written; the limit is {self.buffer_max_events}")
+            self._room.clear()
+            try:
+                await asyncio.wait_for(self._room.wait(), remaining)
+            except TimeoutError:
+                pass
+            if self._stopping:
+                raise WriterStopped("the server is shutting down")
         future = asyncio.get_running_loop().create_future()
         self._buffer.append(_Entry(rows, future))
         self._buffered_rows += len(rows)
@@ -137,6 +152,7 @@ class Writer:
                         entry.future.set_result(None)
             self._pending_rows -= len(rows)
             self.metrics.pending.set(self._pending_rows)
+            self._room.set()
 
     def _take_batch(self) -> list[_Entry]:
         taken: list[_Entry] = []

@@ -31,9 +31,15 @@ class Storage(Protocol):
     def close(self) -> None: ...
 
 
-def open_storage(url: str) -> Storage:
-    from eventlayer.storage.clickhouse import ClickHouseStorage
+def open_storage(url: str, in_process: bool = False) -> Storage:
+    """Open the store at ``url``: in a child process by default (see storage/process.py), or in this one."""
+    if in_process:
+        from eventlayer.storage.clickhouse import ClickHouseStorage
 
-    storage = ClickHouseStorage(url)
+        storage = ClickHouseStorage(url)
+    else:
+        from eventlayer.storage.process import ProcessStorage
+
+        storage = ProcessStorage(url)
     storage.open()
     return storage

@@ -47,7 +47,11 @@ class ClickHouseStorage:
         return self.url
 
     def insert(self, rows: list[dict], token: str) -> None:
-        columns = [[row[name] for row in rows] for name in schema.COLUMN_NAMES]
+        self.insert_columns([[row[name] for row in rows] for name in schema.COLUMN_NAMES], token)
+
+    def insert_columns(self, columns: list[list], token: str) -> None:
+        """Insert one block given as a list of columns in ``schema.COLUMN_NAMES`` order."""
+        rows = len(columns[0]) if columns else 0
         try:
             with self._lock:
                 self._client.insert(
@@ -58,7 +62,7 @@ class ClickHouseStorage:
                     settings={"insert_deduplication_token": token},
                 )
         except Exception as error:
-            raise StorageError(f"insert of {len(rows)} rows failed: {error}") from error
+            raise StorageError(f"insert of {rows} rows failed: {error}") from error
 
     def query(self, sql: str, parameters: dict | None = None, settings: dict | None = None) -> list[dict]:
         try:
