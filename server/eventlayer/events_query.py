@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from eventlayer import schema
-from eventlayer.live_filter import FIELDS, EventFilter
+from eventlayer.live_filter import FIELDS, EventFilter, Pattern
 from eventlayer.storage.clickhouse import READ_SETTINGS
 
 # Filter fields stored as columns. ``status`` is not stored: every stored event was accepted.
@@ -106,22 +106,7 @@ def build_sql(query: EventsQuery) -> tuple[str, dict]:
             conditions.append(f"{name} = {{{parameter}:String}}")
 
     for index, (key, pattern) in enumerate(query.event_filter.properties):
-        key_parameter, value_parameter = f"pk{index}", f"pv{index}"
-        parameters[key_parameter] = key
-        parameters[value_parameter] = pattern.text
-        key_ref = f"{{{key_parameter}:String}}"
-        # The text a property filter compares with (live_filter.property_text): a string's value, or the JSON of
-        # a number, boolean or null. Maps and lists never match.
-        text = (
-            f"if(JSONType(properties, {key_ref}) = 'String', JSONExtractString(properties, {key_ref}), "
-            f"JSONExtractRaw(properties, {key_ref}))"
-        )
-        conditions.append(f"JSONHas(properties, {key_ref})")
-        conditions.append(f"JSONType(properties, {key_ref}) NOT IN ('Array', 'Object')")
-        if pattern.prefix:
-            conditions.append(f"startsWith({text}, {{{value_parameter}:String}})")
-        else:
-            conditions.append(f"{text} = {{{value_parameter}:String}}")
+        conditions.append(_property_condition(index, key, pattern, parameters))
 
     if query.since_ms is not None:
         parameters["since"] = query.since_ms
@@ -144,6 +129,28 @@ def build_sql(query: EventsQuery) -> tuple[str, dict]:
         "LIMIT {limit:UInt64}"
     )
     return sql, parameters
+
+
+def _property_condition(index: int, key: str, pattern: Pattern, parameters: dict) -> str:
+    """Return the SQL for one property filter, with the meaning of live_filter.property_matches."""
+    key_ref = f"{{pk{index}:String}}"
+    parameters[f"pk{index}"] = key
+    parameters[f"pv{index}"] = pattern.text
+    kind = f"JSONType(properties, {key_ref})"
+    string_value = f"JSONExtractString(properties, {key_ref})"
+    if pattern.prefix:
+        return f"({kind} = 'String' AND startsWith({string_value}, {{pv{index}:String}}))"
+
+    branches = [f"({kind} = 'String' AND {string_value} = {{pv{index}:String}})"]
+    if pattern.number is not None:
+        parameters[f"pn{index}"] = pattern.number
+        branches.append(f"({kind} IN ('Int64', 'UInt64', 'Double') AND JSONExtractFloat(properties, {key_ref}) = {{pn{index}:Float64}})")
+    if pattern.text in ("true", "false"):
+        branches.append(f"({kind} = 'Bool' AND JSONExtractBool(properties, {key_ref}) = {int(pattern.text == 'true')})")
+    if pattern.text == "null":
+        # JSONType also returns 'Null' for a missing key.
+        branches.append(f"({kind} = 'Null' AND JSONHas(properties, {key_ref}))")
+    return "(" + " OR ".join(branches) + ")"
 
 
 def to_event(row: dict) -> dict:

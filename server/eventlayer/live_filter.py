@@ -2,7 +2,8 @@
 
 A filter is a map with any of ``event_type``, ``event_name``, ``session_id``, ``distinct_id``, ``url``,
 ``status`` and ``properties`` (a map of top-level property key to value). A string value matches exactly, or as
-a prefix when it ends in ``*``. Every given field must match. The same filter drives live subscriptions,
+a prefix when it ends in ``*``. Every given field must match. A property filter also matches a number that
+equals it as a float, a boolean written ``true`` or ``false``, and a null written ``null`` (property_matches). The same filter drives live subscriptions,
 backfill and ``GET /api/events``, so events_query.py turns it into SQL with the same meaning.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 
 FIELDS = ("event_type", "event_name", "session_id", "distinct_id", "url", "status")
@@ -18,7 +20,9 @@ MAX_PATTERN_CHARS = 4096  # the longest stored string a filter can name is a url
 MAX_PROPERTY_FILTERS = 20
 MAX_PROPERTY_KEY_CHARS = 200  # the ingest limit on a property key
 
-# What parse_properties returns for an event whose properties are not a JSON map. Shared, so never mutate it.
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+# The empty map parse_properties returns for an event whose properties are not a JSON map. Shared, so never mutate it.
 NO_PROPERTIES: dict = {}
 
 
@@ -28,10 +32,12 @@ class FilterError(ValueError):
 
 @dataclass(frozen=True)
 class Pattern:
-    """One filter value: ``text`` matched exactly, or as a prefix when ``prefix`` is set."""
+    """One filter value: ``text`` matched exactly, or as a prefix when ``prefix`` is set. ``number`` is the
+    text's value when it is a JSON number and no prefix, for comparing with numeric properties."""
 
     text: str
     prefix: bool = False
+    number: float | None = None
 
     def matches(self, value: object) -> bool:
         if not isinstance(value, str):
@@ -46,7 +52,8 @@ class Pattern:
 
 
 def parse_pattern(value: object, field: str) -> Pattern:
-    """Parse a filter value; a trailing ``*`` makes it a prefix match. Numbers and booleans match their text form."""
+    """Parse a filter value; a trailing ``*`` makes it a prefix match. Numbers, booleans and null become their
+    JSON text."""
     if isinstance(value, bool):
         value = "true" if value else "false"
     elif isinstance(value, int):
@@ -63,20 +70,32 @@ def parse_pattern(value: object, field: str) -> Pattern:
         raise FilterError(f"filter {field} is {len(value):,} characters; the limit is {MAX_PATTERN_CHARS:,}")
     if value.endswith("*"):
         return Pattern(value[:-1], prefix=True)
-    return Pattern(value)
+    number = float(value) if _JSON_NUMBER.fullmatch(value) else None
+    return Pattern(value, number=number if number is not None and math.isfinite(number) else None)
 
 
-def property_text(value: object) -> str | None:
-    """Return the text a property filter compares with: a string as it is, a number, boolean or null as JSON.
+def property_matches(pattern: Pattern, value: object) -> bool:
+    """Match one property value. A string matches as a top-level field does. Without a prefix, a number matches
+    a pattern whose text is a JSON number of the same float value (so ``5`` matches 5 and 5.0), a boolean
+    matches ``true`` or ``false``, and null matches ``null``. Maps and lists never match.
 
-    Maps and lists return None, so no filter matches them. The SQL in events_query.py computes the same text
-    from the stored JSON, where ``JSONExtractRaw`` returns the number as json.dumps wrote it.
+    Numbers compare as floats because the SQL in events_query.py must do the same: ClickHouse's JSONExtractRaw
+    rewrites numbers (``1e-07`` comes back as ``1e-7``), so their text cannot be compared.
     """
     if isinstance(value, str):
-        return value
-    if value is None or isinstance(value, (bool, int, float)):
-        return json.dumps(value)
-    return None
+        return pattern.matches(value)
+    if pattern.prefix:
+        return False
+    if isinstance(value, bool):
+        return pattern.text == ("true" if value else "false")
+    if value is None:
+        return pattern.text == "null"
+    if isinstance(value, (int, float)) and pattern.number is not None:
+        try:
+            return float(value) == pattern.number
+        except OverflowError:  # an integer beyond the float range
+            return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -104,10 +123,7 @@ class EventFilter:
             if properties is None:
                 properties = parse_properties(event)
             for key, pattern in self.properties:
-                if key not in properties:
-                    return False
-                text = property_text(properties[key])
-                if text is None or not pattern.matches(text):
+                if key not in properties or not property_matches(pattern, properties[key]):
                     return False
         return True
 
