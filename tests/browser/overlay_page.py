@@ -43,7 +43,7 @@ def log_event(page, event_type: str, name: str, value: str = "", properties: str
 
 
 def wait_for_log_status(page, event_id: str, timeout: float = 10000) -> str:
-    """Wait until the Log view shows the server's answer for ``event_id`` and return it."""
+    """Wait until the Log view shows the server's response for ``event_id`` and return its status."""
     item = page.locator(f"{PANEL} .results li[data-event-id='{event_id}'][data-status]")
     item.wait_for(timeout=timeout)
     return item.get_attribute("data-status")

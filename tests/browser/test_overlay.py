@@ -28,7 +28,10 @@ def test_manual_event_live_and_stored(server, site, open_page, page_errors):
     event_id = log_event(page, "click", "Hand-made", "42", '{"plan": "pro"}')
 
     assert wait_for_log_status(page, event_id) == "accepted"
-    page.click(f"{PANEL} [data-tab=live]")
+    live_tab = page.locator(f"{PANEL} [data-tab=live]")
+    live_tab.filter(has_text="Live (1)").wait_for(timeout=5000)
+    live_tab.click()
+    assert live_tab.inner_text() == "Live"
     row = live_row(page, event_id)
     row.wait_for(timeout=5000)
     assert row.get_attribute("data-status") == "accepted"
@@ -87,7 +90,7 @@ def test_sdk_click_in_live_within_one_second(server, site, open_page, page_error
     enter_read_key(page, server.read_key)
     # The default scope is this page's SDK session, whose page view arrives by backfill.
     page.locator(f"{PANEL} .events li[data-status=accepted]").first.wait_for(timeout=10000)
-    assert "Session " in page.locator(f"{PANEL} .note").first.inner_text()
+    assert "Session " in page.locator(f"{PANEL} .live-note").inner_text()
 
     # Record, inside the page, when the click happens and when its row appears in the panel.
     page.evaluate(
@@ -123,7 +126,7 @@ def test_live_filter_pause_and_clear(server, site, open_page, page_errors):
     page.locator(f"{PANEL} .events li", has_text="Alpha").wait_for(timeout=5000)
     page.click(f"{PANEL} button:has-text('Pause')")
     page.click("#b")
-    page.locator(f"{PANEL} .note", has_text="Paused: 1 new event held").wait_for(timeout=5000)
+    page.locator(f"{PANEL} .live-note", has_text="Paused: 1 new event held").wait_for(timeout=5000)
     assert page.locator(f"{PANEL} .events li", has_text="Beta").count() == 0
     page.click(f"{PANEL} button:has-text('Resume')")
     page.locator(f"{PANEL} .events li", has_text="Beta").wait_for(timeout=2000)
