@@ -17,7 +17,7 @@ export function startAutocapture(kinds, emit, log) {
       try {
         handler(event);
       } catch (error) {
-        log(type, "autocapture failed", error);
+        log(type, "failed", error);
       }
     };
     target.addEventListener(type, safeHandler, { capture: true, passive: true });
@@ -30,7 +30,8 @@ export function startAutocapture(kinds, emit, log) {
       const element = clickableAncestor(target);
       if (!element || isIgnored(element)) return;
       const properties = clickProperties(element);
-      const name = elementText(element) || element.getAttribute("aria-label") || element.getAttribute("title") || properties.name || properties.id || properties.tag;
+      const label = element.getAttribute("aria-label") || element.getAttribute("title");
+      const name = elementText(element) || label || properties.name || properties.id || properties.tag;
       emit("click", name, properties.href || "", properties);
     });
   }

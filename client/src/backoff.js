@@ -33,12 +33,10 @@ export function reconnectDelay(attempt, closeCode, baseMs, maxMs, random = Math.
 }
 
 /**
- * Returns the delay a `Retry-After` header asks for, in milliseconds, or null when the header is missing or
- * invalid. Accepts both forms of RFC 9110: delay-seconds and an HTTP date.
+ * Returns the delay a `Retry-After` header requests, in milliseconds, or null when the header is missing or is
+ * not in seconds. RFC 9110 also allows an HTTP date, which EventLayer never sends; callers then use their
+ * own backoff.
  */
-export function retryAfterMs(header, now = Date.now()) {
-  if (!header) return null;
-  if (/^\s*\d+\s*$/.test(header)) return Number(header) * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
+export function retryAfterMs(header) {
+  return /^\s*\d+\s*$/.test(header || "") ? Number(header) * 1000 : null;
 }

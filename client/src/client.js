@@ -101,8 +101,19 @@ export function createClient() {
     config = candidate;
     const local = createStorage("localStorage");
     identity = createIdentity(local, createStorage("sessionStorage"), config.key, config.sessionTimeoutMs);
-    queue = createQueue({ maxEvents: config.maxQueueEvents, maxBytes: config.maxQueueBytes, storage: local, projectKey: config.key, pageId: uuid() });
-    const hooks = { ack: (info) => emit("ack", info), rejected: (info) => emit("rejected", info), status: emitStatus, log };
+    queue = createQueue({
+      maxEvents: config.maxQueueEvents,
+      maxBytes: config.maxQueueBytes,
+      storage: local,
+      projectKey: config.key,
+      pageId: uuid(),
+    });
+    const hooks = {
+      ack: (info) => emit("ack", info),
+      rejected: (info) => emit("rejected", info),
+      status: emitStatus,
+      log,
+    };
     transport = createTransport(config, queue, hooks, () => identity.sessionId());
     const consent = identity.consent();
     optedOut = consent === "out" || (consent !== "in" && config.respectDoNotTrack && doNotTrack());
@@ -112,7 +123,7 @@ export function createClient() {
         try {
           handler();
         } catch (error) {
-          log(type, "handler failed", error);
+          log(type, "failed", error);
         }
       };
       target.addEventListener(type, safeHandler);
@@ -150,7 +161,7 @@ export function createClient() {
     track(name, properties) {
       enqueue("track", name, "", properties);
     },
-    /** The original API: an event with an explicit type, name and value (stored as text). */
+    /** Records an event with an explicit type, name and value (stored as text), as EventLayer's first tracker did. */
     trackEvent(eventType, eventName, eventValue) {
       enqueue(eventType, eventName, eventValue, undefined);
     },

@@ -52,12 +52,15 @@ const flag = (value) => (value === undefined ? undefined : value !== "false" && 
  */
 export function readScriptOptions(script) {
   const data = (script && script.dataset) || {};
-  const autocapture = data.autocapture && data.autocapture.trim();
+  const kinds = data.autocapture && data.autocapture.trim();
+  let autocapture = true;
+  if (kinds === "false") autocapture = false;
+  else if (kinds && kinds !== "true") autocapture = kinds.split(/\s*,\s*/);
   return {
     // An inline script has no src; such a page must set data-server.
     server: data.server || (script && script.src ? new URL(script.src).origin : ""),
     key: data.key,
-    autocapture: !autocapture || autocapture === "true" ? true : autocapture === "false" ? false : autocapture.split(/\s*,\s*/),
+    autocapture,
     debug: flag(data.debug),
     respectDoNotTrack: flag(data.respectDnt),
   };

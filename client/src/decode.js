@@ -1,7 +1,7 @@
 // A small msgpack reader for the server's replies (welcome, ack, error): maps, arrays, strings, integers,
-// 64-bit floats, booleans and nil. Events are encoded with @msgpack/msgpack; its decoder would add about 3 KB
-// gzipped (stream and async decoding, extension types) that these replies never use, and the bundle has a
-// 12 KB budget. Binary, extension and 32-bit float types are not supported and raise an error.
+// 64-bit floats, booleans and nil. Binary, extension and 32-bit float types raise an error.
+// Events are encoded with @msgpack/msgpack, but its decoder would add about 3 KB gzipped (stream and async
+// decoding, extension types) that these replies never use, and the bundle has a budget of 12 KB.
 
 const textDecoder = new TextDecoder();
 

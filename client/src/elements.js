@@ -6,7 +6,8 @@ const IGNORE_SELECTOR = `[${IGNORE_ATTRIBUTE}],.eventlayer-ignore`;
 
 // Elements whose clicks are worth recording; a click anywhere inside one is reported as a click on it.
 const CLICKABLE_SELECTOR =
-  "a,button,input,select,textarea,label,summary,[role=button],[role=link],[role=tab],[role=menuitem],[role=checkbox],[role=switch],[role=option],[onclick]";
+  "a,button,input,select,textarea,label,summary,[onclick]," +
+  "[role=button],[role=link],[role=tab],[role=menuitem],[role=checkbox],[role=switch],[role=option]";
 
 // Input types whose value is a label written by the page author, not by the user.
 const LABEL_INPUT_TYPES = ["button", "submit", "reset"];
@@ -49,8 +50,9 @@ export function shortSelector(element) {
       break;
     }
     let part = tag + classList(node).slice(0, 2).map((name) => `.${CSS.escape(name)}`).join("");
-    const siblings = node.parentElement ? Array.from(node.parentElement.children).filter((child) => child.tagName === node.tagName) : [];
-    if (siblings.length > 1) part += `:nth-of-type(${siblings.indexOf(node) + 1})`;
+    const siblings = node.parentElement ? Array.from(node.parentElement.children) : [];
+    const sameTag = siblings.filter((child) => child.tagName === node.tagName);
+    if (sameTag.length > 1) part += `:nth-of-type(${sameTag.indexOf(node) + 1})`;
     parts.unshift(part);
     if (tag === "body") break;
   }
@@ -59,7 +61,11 @@ export function shortSelector(element) {
 
 /** Returns the properties of a click on `element`: tag, text, id, classes, selector and, for links, href. */
 export function clickProperties(element) {
-  const properties = { tag: element.tagName.toLowerCase(), text: elementText(element), selector: shortSelector(element) };
+  const properties = {
+    tag: element.tagName.toLowerCase(),
+    text: elementText(element),
+    selector: shortSelector(element),
+  };
   if (element.id) properties.id = element.id;
   const classes = classList(element);
   if (classes.length) properties.classes = classes;

@@ -1,5 +1,5 @@
-// Who and when: the anonymous or identified user id, the session id, properties registered for every
-// event, and the opt-out choice, each kept in storage so that they outlive a page.
+// The identity of the visitor: the anonymous or identified user id, the session id, properties registered
+// for every event, and the opt-out choice. Each is kept in storage so that it outlives a page.
 import { uuid } from "./uuid.js";
 
 // The opt-out choice is per site, not per project key: a visitor who opts out means the whole site.

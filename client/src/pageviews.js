@@ -1,6 +1,6 @@
 // Page views in single-page apps. Routers often make two history calls for one navigation (pushState, then
-// replaceState to add state or normalise the URL), so calls made in one task are merged into one page view,
-// reported at the end of that task, and only when the URL differs from the last page view.
+// replaceState to add state or normalise the URL). So calls made in one task are merged into one page view,
+// which is reported at the end of that task if the URL differs from the last page view.
 
 /**
  * Creates the pure decision logic. Feed it `navigate(kind, url)` for each history change (kind: "push",

@@ -36,8 +36,8 @@ export function chunkBySize(items, sizeOf, maxBytes, overheadBytes) {
 
 /**
  * Creates a queue capped at `maxEvents` events and `maxBytes` bytes of JSON. Each entry is
- * `{ event, bytes, token, notBefore, beaconed }`: `token` is 0 while the entry waits, or the number of the
- * frame or request that carries it; `notBefore` delays a resend.
+ * `{ event, bytes, token, notBefore, beaconed }`. Its `token` is 0 while the entry waits, or else the number
+ * of the frame or request that carries it. Its `notBefore` delays a resend.
  */
 export function createQueue({ maxEvents, maxBytes, storage, projectKey, pageId }) {
   const ownKey = `${PREFIX}${projectKey}:${pageId}`;
@@ -123,15 +123,19 @@ export function createQueue({ maxEvents, maxBytes, storage, projectKey, pageId }
 
   /**
    * Mirrors the queue to storage when it changed and the last write is older than one second, or at once
-   * when `force` is set. `closed` true marks the page as gone (pagehide), so that the next page of the site
-   * may adopt the events, and false marks it alive again (pageshow); when omitted, the mark stays.
+   * when `force` is set. With `closed` true, the mirror marks the page as gone (pagehide), so that the next
+   * page of the site may adopt its events. False marks it alive again (pageshow). When omitted, the mark stays.
    */
   function save(now, force, closed) {
     if (closed !== undefined) pageClosed = closed;
     const stale = entries.length && now - lastSave >= TOUCH_INTERVAL_MS;
     if (!force && !stale && !(dirty && now - lastSave >= SAVE_INTERVAL_MS)) return;
-    if (entries.length) storage.setJSON(ownKey, { updated: now, closed: pageClosed, events: entries.map((entry) => entry.event) });
-    else storage.remove(ownKey);
+    if (entries.length) {
+      const events = entries.map((entry) => entry.event);
+      storage.setJSON(ownKey, { updated: now, closed: pageClosed, events });
+    } else {
+      storage.remove(ownKey);
+    }
     dirty = false;
     lastSave = now;
   }

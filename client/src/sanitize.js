@@ -88,7 +88,8 @@ export function sanitizeValue(value, ancestors = new Set(), depth = 0) {
       if (typeof value.stack === "string") error.stack = cleanString(value.stack);
       return error;
     }
-    if (typeof value.nodeType === "number" && typeof value.nodeName === "string") return cleanString(describeNode(value));
+    const isNode = typeof value.nodeType === "number" && typeof value.nodeName === "string";
+    if (isNode) return cleanString(describeNode(value));
     if (value.window === value) return "[window]";
     if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[binary ${value.byteLength} bytes]`;
     if (typeof value.toJSON === "function" && depth < MAX_DEPTH) {
@@ -112,32 +113,38 @@ export function jsonBytes(value) {
   return utf8Length(JSON.stringify(value));
 }
 
-// Collects every string in the event's top-level fields and properties, with a setter to replace it.
+const UNCUT_FIELDS = ["event_id", "session_id", "distinct_id"];
+
+// Collects every string in the event's fields and properties, with a setter to replace it. The path of a
+// nested string is the path of its top-level property, e.g. "properties.cart".
 function collectStrings(event) {
   const found = [];
   const visit = (holder, key, path) => {
     const value = holder[key];
-    if (typeof value === "string") found.push({ path, length: value.length, set: (text) => (holder[key] = text), value });
-    else if (value && typeof value === "object") {
-      for (const child of Object.keys(value)) visit(value, child, path.startsWith("properties.") ? path : `${path}.${child}`);
+    if (typeof value === "string") {
+      found.push({ path, value, length: value.length, set: (text) => (holder[key] = text) });
+    } else if (value && typeof value === "object") {
+      const nested = path.startsWith("properties.");
+      for (const child of Object.keys(value)) visit(value, child, nested ? path : `${path}.${child}`);
     }
   };
-  for (const key of Object.keys(event)) if (key !== "event_id" && key !== "session_id" && key !== "distinct_id") visit(event, key, key);
+  for (const key of Object.keys(event)) if (!UNCUT_FIELDS.includes(key)) visit(event, key, key);
   return found;
 }
 
 /**
  * Cuts the fields of an event (already sanitized) to the server's limits, in place, and returns the event.
  * Each cut field is named in `properties.$truncated`. When the event is still over `maxEventBytes` as JSON,
- * the longest strings are halved until it fits; when only non-string data is left to cut, the properties
+ * the longest strings are halved until it fits. When only non-string data is left to cut, the properties
  * are replaced by `{ $truncated: [..., "properties"] }`.
  */
 export function fitEvent(event, maxEventBytes) {
   const cut = new Set();
   for (const field of Object.keys(FIELD_LIMITS)) {
     const value = event[field];
-    if (typeof value === "string" && value.length > FIELD_LIMITS[field] && codePointLength(value) > FIELD_LIMITS[field]) {
-      event[field] = truncate(value, FIELD_LIMITS[field]);
+    const limit = FIELD_LIMITS[field];
+    if (typeof value === "string" && value.length > limit && codePointLength(value) > limit) {
+      event[field] = truncate(value, limit);
       cut.add(field);
     }
   }

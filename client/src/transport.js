@@ -38,7 +38,6 @@ export function createTransport(config, queue, hooks, session) {
   let connectStartedAt = 0;
   let lastSentAt = 0;
   let retryTimer = null;
-  let retryAt = 0;
   let flushTimer = null;
   let tickTimer = null;
   let useHttp = false;
@@ -70,7 +69,15 @@ export function createTransport(config, queue, hooks, session) {
       if (socket !== ws) return;
       state = "open";
       // The page URL lets the server count open pages (presence).
-      sendFrame({ t: "hello", v: 1, key: config.key, sdk: SDK_NAME, session: session(), url: location.href, sent_at: now() });
+      sendFrame({
+        t: "hello",
+        v: 1,
+        key: config.key,
+        sdk: SDK_NAME,
+        session: session(),
+        url: location.href,
+        sent_at: now(),
+      });
     };
     ws.onmessage = (message) => socket === ws && onMessage(message.data);
     ws.onclose = (event) => socket === ws && onClosed(event.code);
@@ -108,7 +115,6 @@ export function createTransport(config, queue, hooks, session) {
     if (code === 1009) frameScale /= 2;
     const delay = code === 1009 ? 0 : reconnectDelay(attempt++, code, config.reconnectBaseMs, config.reconnectMaxMs);
     hooks.log("closed", code, "retry in ms", delay);
-    retryAt = now() + delay;
     retryTimer = setTimeout(connect, delay);
     hooks.status();
     schedule(0);
@@ -189,7 +195,8 @@ export function createTransport(config, queue, hooks, session) {
       queue.release(token);
     } else {
       queue.settle(token);
-      hooks.rejected({ event_id: events[0].event_id, reason: `event over max_frame_bytes (${tooLarge} bytes)`, event: events[0] });
+      const [event] = events;
+      hooks.rejected({ event_id: event.event_id, reason: `event is ${tooLarge} bytes, over max_frame_bytes`, event });
     }
     return true;
   }
@@ -214,7 +221,8 @@ export function createTransport(config, queue, hooks, session) {
     } else if (response.status === 400) {
       // The server rejected the request as a whole (a body it cannot read); a retry would fare no better.
       const reason = String(body.message || "HTTP 400");
-      settle({ token, events }, { rejected: events.map((event, i) => ({ i, event_id: event.event_id, reason })) }, "http");
+      const rejected = events.map((event, i) => ({ i, event_id: event.event_id, reason }));
+      settle({ token, events }, { rejected }, "http");
     } else {
       if (response.status === 413) frameScale /= 2;
       const delay =
@@ -323,7 +331,6 @@ export function createTransport(config, queue, hooks, session) {
         connection: state,
         transport: useHttp ? "http" : "websocket",
         lastCloseCode,
-        retryInMs: retryTimer ? Math.max(0, retryAt - now()) : 0,
         ...queue.stats(),
       };
     },

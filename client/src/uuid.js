@@ -2,15 +2,16 @@
 
 /**
  * Returns a random UUID. Uses crypto.randomUUID, which exists only in secure contexts (https and localhost),
- * else crypto.getRandomValues, which every browser with WebSocket and fetch has.
+ * else fills the version 4 template with crypto.getRandomValues, which every browser with WebSocket has.
  */
 export function uuid() {
   const crypto = globalThis.crypto;
   if (crypto.randomUUID) return crypto.randomUUID();
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const random = crypto.getRandomValues(new Uint8Array(32));
+  let index = 0;
+  // In the template, "x" becomes a random hex digit and "y" one of 8, 9, a or b (the RFC 9562 variant).
+  return "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".replace(/[xy]/g, (slot) => {
+    const nibble = random[index++] & 15;
+    return (slot === "x" ? nibble : (nibble & 3) | 8).toString(16);
+  });
 }

@@ -24,7 +24,8 @@ test("backoff uses full jitter from zero", () => {
 test("backoff delays spread over the whole range", () => {
   const delays = Array.from({ length: 2000 }, () => backoffDelay(3, 1000, 60000));
   for (const delay of delays) {
-    assert.ok(delay >= 0 && delay < 8000, `delay ${delay} outside [0, 8000)`);
+    assert.ok(delay >= 0, `delay ${delay} is negative`);
+    assert.ok(delay < 8000, `delay ${delay} is over the ceiling of 8000`);
   }
   assert.ok(Math.min(...delays) < 1000, "no delay in the lowest eighth");
   assert.ok(Math.max(...delays) > 7000, "no delay in the highest eighth");
@@ -47,7 +48,8 @@ test("close 1013 waits at least 5 seconds", () => {
 test("close 1012 reconnects within 2 seconds", () => {
   for (const attempt of [0, 1, 5, 50]) {
     const delay = reconnectDelay(attempt, 1012, 1000, 15000, () => 0.999999);
-    assert.ok(delay >= 250 && delay < 2000, `attempt ${attempt}: ${delay}`);
+    assert.ok(delay >= 250, `attempt ${attempt}: ${delay} is under 250`);
+    assert.ok(delay < 2000, `attempt ${attempt}: ${delay} is 2000 or more`);
   }
 });
 
@@ -63,10 +65,8 @@ test("Retry-After in seconds", () => {
   assert.equal(retryAfterMs(" 0 "), 0);
 });
 
-test("Retry-After as an HTTP date", () => {
-  const now = Date.parse("Wed, 21 Oct 2015 07:28:00 GMT");
-  assert.equal(retryAfterMs("Wed, 21 Oct 2015 07:28:30 GMT", now), 30000);
-  assert.equal(retryAfterMs("Wed, 21 Oct 2015 07:27:00 GMT", now), 0);
+test("Retry-After as an HTTP date is not used", () => {
+  assert.equal(retryAfterMs("Wed, 21 Oct 2015 07:28:30 GMT"), null);
 });
 
 test("Retry-After missing or invalid", () => {

@@ -7,8 +7,8 @@ import { createPageViewTracker } from "../src/pageviews.js";
 function runTask(tracker, calls) {
   const reported = [];
   for (const [kind, url] of calls) {
-    const url_ = tracker.navigate(kind, url);
-    if (url_ !== null) reported.push(url_);
+    const earlier = tracker.navigate(kind, url);
+    if (earlier !== null) reported.push(earlier);
   }
   const settled = tracker.settle();
   if (settled !== null) reported.push(settled);
@@ -35,7 +35,7 @@ test("replaceState keeping the URL is not a page view", () => {
   assert.deepEqual(runTask(tracker, [["replace", "/a"]]), []);
 });
 
-test("replaceState in a later task to the same URL is not a page view", () => {
+test("later replaceState keeping the URL ignored", () => {
   const tracker = createPageViewTracker("/");
   runTask(tracker, [["push", "/a"]]);
   assert.deepEqual(runTask(tracker, [["replace", "/a"]]), []);
