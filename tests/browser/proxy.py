@@ -1,8 +1,8 @@
 """A TCP proxy on 127.0.0.1 that can misbehave like the middleboxes between real browsers and servers.
 
-It can freeze its open connections (bytes are read and dropped, sockets stay open: a dead path that neither
-side notices), close connections that stay idle too long (as load balancers do), and refuse WebSocket
-upgrades on ``/ws`` (as some corporate proxies do) while forwarding every other request.
+It can freeze its open connections: bytes are read and dropped while the sockets stay open, a dead path that
+neither side notices. It can close connections that stay idle too long, as load balancers do. And it can
+refuse WebSocket upgrades on ``/ws``, as some corporate proxies do, while forwarding every other request.
 """
 
 from __future__ import annotations

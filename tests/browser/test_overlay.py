@@ -133,6 +133,7 @@ def test_live_filter_pause_and_clear(server, site, open_page, page_errors):
 
     page.fill(f"{PANEL} input[type=search]", "alpha")
     assert page.locator(f"{PANEL} .events li:visible").count() == 1
+    assert "1 shown by the filter" in page.locator(f"{PANEL} .counts").inner_text()
     assert page.locator(f"{PANEL} .events li:visible").inner_text().count("Alpha") >= 1
     page.fill(f"{PANEL} input[type=search]", "")
     assert page.locator(f"{PANEL} .events li:visible").count() == events.count()
@@ -144,7 +145,7 @@ def test_live_filter_pause_and_clear(server, site, open_page, page_errors):
 
     page.click(f"{PANEL} button:has-text('Clear')")
     assert events.count() == 0
-    assert page.locator(f"{PANEL} .counts").inner_text().startswith("0 shown · 0 received")
+    assert page.locator(f"{PANEL} .counts").inner_text() == "0 events"
     assert page_errors == []
 
 
@@ -318,4 +319,23 @@ def test_bookmarklet_injects_panel(server, site, open_page, page_errors):
     assert page.locator(PANEL).count() == 1
     event_id = log_event(page, "click", "From the bookmarklet")
     assert wait_for_log_status(page, event_id) == "accepted"
+    assert page_errors == []
+
+
+def test_panel_clicks_not_autocaptured(server, site, open_page, page_errors):
+    site.pages["/"] = overlay_page(server, body='<button id="page-button">Page button</button>', sdk=True)
+    page = open_page(site.url + "/")
+    wait_until_ready(page)
+    page.wait_for_function("() => eventlayer.status() && eventlayer.status().connection === 'ready'", timeout=15000)
+
+    page.click(f"{PANEL} [data-tab=status]")
+    page.click(f"{PANEL} [data-tab=log]")
+    page.click(f"{PANEL} button:has-text('Log Event')")
+    page.click("#page-button")
+
+    clicks = wait_for(lambda: server.query("SELECT event_name FROM eventlayer.event_manager WHERE event_type = 'click'"), timeout=10)
+    assert clicks is not None, "the click on the page's own button was not stored"
+    page.evaluate("() => eventlayer.flush()")
+    clicks = server.query("SELECT event_name FROM eventlayer.event_manager WHERE event_type = 'click'")
+    assert [row["event_name"] for row in clicks] == ["Page button"]
     assert page_errors == []

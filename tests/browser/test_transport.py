@@ -39,8 +39,9 @@ def test_dead_socket_noticed_and_events_resent(server, site, open_page, proxies,
     # Idle: only the heartbeat can reveal that the path is dead.
     proxy.freeze()
     started = time.monotonic()
-    assert wait_for(lambda: len(proxy.websocket_connections()) == 2 and is_ready(page), timeout=10, interval=0.1)
+    assert wait_for(lambda: len(proxy.websocket_connections()) == 2, timeout=10, interval=0.1)
     assert time.monotonic() - started < 6
+    page.wait_for_function("() => eventlayer.status().connection === 'ready'")
 
     # Busy: the event goes into a dead socket, its ack never comes, and it is sent again on a new one.
     proxy.freeze()
