@@ -9,6 +9,15 @@ import { createReadKeyForm } from "./read-key.js";
 const BACKFILL = 50;
 const SESSION_CHECK_MS = 2000;
 
+/** Summarises the counts in one line, leaving out the statuses that did not occur. */
+export function countsText(counts, shown, listed) {
+  const parts = [`${counts.received} event${counts.received === 1 ? "" : "s"}`];
+  if (shown !== listed) parts.push(`${shown} shown by the filter`);
+  for (const name of ["accepted", "duplicate", "rejected", "manual"]) if (counts[name]) parts.push(`${counts[name]} ${name}`);
+  if (counts.dropped) parts.push(`${counts.dropped} skipped (view too slow)`);
+  return parts.join(" · ");
+}
+
 /**
  * Creates the view. `connection` is the overlay's connection; `findSession()` returns the page's SDK session
  * id or ""; `readKey` has `set(key)`, `inUse()` and `rejection()`; `onNew(count)` reports events that arrived.
@@ -58,13 +67,12 @@ export function createLiveView({ connection, findSession, readKey, onNew }) {
   }
 
   function render() {
-    const { counts: c } = model;
-    const shown = Array.from(list.children).filter((row) => !row.hidden).length;
-    setText(counts, `${shown} shown · ${c.received} received · ${c.accepted} accepted · ${c.duplicate} duplicate · ${c.rejected} rejected · ${c.manual} manual${c.dropped ? ` · ${c.dropped} skipped` : ""}`);
+    setText(counts, countsText(model.counts, Array.from(list.children).filter((row) => !row.hidden).length, list.children.length));
     let text = problem;
     if (!text && model.paused) text = `Paused: ${model.held} new event${model.held === 1 ? "" : "s"} held${model.heldDropped ? `, ${model.heldDropped} dropped` : ""}.`;
     if (!text && scope === "page" && !session) text = "No EventLayer SDK session found on this page, so all sessions are shown.";
-    if (!text && scope === "page") text = `Session ${session}`;
+    if (!text && scope === "page") text = `Session ${session.slice(0, 8)}…`;
+    note.title = scope === "page" && session ? `Session ${session}` : "";
     setText(note, text);
     note.className = problem ? "note live-note warn" : "note live-note";
     setText(pauseButton, model.paused ? "Resume" : "Pause");

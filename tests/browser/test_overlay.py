@@ -49,6 +49,8 @@ def test_rejected_event_shows_reason(server, site, open_page, page_errors):
     site.pages["/"] = overlay_page(server)
     page = open_page(site.url + "/")
     wait_until_ready(page)
+    enter_read_key(page, server.read_key)
+    page.click(f"{PANEL} button:has-text('All sessions')")
 
     # JSON may carry a NUL, which the server rejects anywhere in an event.
     event_id = log_event(page, "click", "With NUL", "", '{"note": "a\\u0000b"}')
@@ -57,6 +59,11 @@ def test_rejected_event_shows_reason(server, site, open_page, page_errors):
     reason = page.locator(f"{PANEL} .results li[data-event-id='{event_id}'] .reason").inner_text()
     assert "properties.note contains U+0000" in reason
     assert stored_row(server, event_id) is None
+    page.click(f"{PANEL} [data-tab=live]")
+    row = live_row(page, event_id)
+    row.wait_for(timeout=5000)
+    assert row.get_attribute("data-status") == "rejected"
+    assert "properties.note contains U+0000" in row.locator(".event-value").inner_text()
     assert page_errors == []
 
 
