@@ -1,6 +1,6 @@
 // Web Storage that never throws. Access to localStorage can raise SecurityError (storage disabled,
-// sandboxed iframes) and setItem raises QuotaExceededError when full; the SDK then keeps values in memory
-// for the life of the page.
+// sandboxed iframes), and then values live in memory for the life of the page. A setItem that raises
+// QuotaExceededError (storage full) leaves that one value unsaved.
 
 /** Wraps `window[name]` ("localStorage" or "sessionStorage"), falling back to a plain in-memory map. */
 export function createStorage(name) {

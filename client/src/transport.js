@@ -53,6 +53,7 @@ export function createTransport(config, queue, hooks, session) {
     clearTimeout(retryTimer);
     retryTimer = null;
     if (stopped || socket) return;
+
     state = "connecting";
     connectStartedAt = now();
     let ws;
@@ -65,6 +66,7 @@ export function createTransport(config, queue, hooks, session) {
     }
     ws.binaryType = "arraybuffer";
     socket = ws;
+
     ws.onopen = () => {
       if (socket !== ws) return;
       state = "open";
