@@ -100,7 +100,9 @@ class LiveHub:
             for sub in viewer.subscriptions.values():
                 matched = _matching(sub.filter, events, parsed)
                 if matched:
-                    sub.push(matched)
+                    dropped = sub.push(matched)
+                    if dropped and self._dropped is not None:
+                        self._dropped.inc(dropped)
                     queued = True
             if queued:
                 viewer.notify()
@@ -190,7 +192,7 @@ class LiveHub:
             viewer.notify()
 
     def _add_viewer(self, session) -> Viewer:
-        viewer = Viewer(session, self._viewer_gone, self.stall_timeout, on_dropped=self._count_dropped)
+        viewer = Viewer(session, self._viewer_gone, self.stall_timeout)
         self._viewers[session.id] = viewer
         self._project_viewers.setdefault(session.project, set()).add(viewer)
         viewer.set_presence(self.presence.frame(session.project), self.presence.version(session.project))
@@ -220,10 +222,6 @@ class LiveHub:
     def _count_subscriptions(self) -> None:
         if self._subscriptions is not None:
             self._subscriptions.set(sum(len(viewer.subscriptions) for viewer in self._viewers.values()))
-
-    def _count_dropped(self, count: int) -> None:
-        if self._dropped is not None:
-            self._dropped.inc(count)
 
     async def _push_presence(self) -> None:
         """Send each viewer its project's presence frame, checking every ``presence_interval`` seconds for a change."""

@@ -77,17 +77,21 @@ class Subscription:
         self.ready = True
         self.backfill: list[dict] = []
 
-    def push(self, events: list[dict]) -> None:
-        """Queue events; when the queue is full the oldest are dropped and counted for the next gap frame."""
+    def push(self, events: list[dict]) -> int:
+        """Queue events; when the queue is full the oldest are dropped and counted for the next gap frame.
+        Returns the number dropped by this call."""
         queue = self.queue
         for event in events:
             size = event_size(event)
             queue.append((event, size))
             self.queued_size += size
+        dropped = 0
         while len(queue) > self.max_queued or (self.queued_size > self.max_queued_size and len(queue) > 1):
             _, size = queue.popleft()
             self.queued_size -= size
-            self.dropped += 1
+            dropped += 1
+        self.dropped += dropped
+        return dropped
 
     def finish_backfill(self, events: list[dict]) -> None:
         """Set the backfill to send and mark the subscription ready.
@@ -117,13 +121,12 @@ class Viewer:
     """A connection with at least one subscription. ``on_gone(viewer, stalled)`` is called when a send fails
     because the connection closed, or (``stalled`` True) timed out because the client stopped reading."""
 
-    def __init__(self, session, on_gone: Callable[[Viewer, bool], None], stall_timeout: float, on_dropped=None):
+    def __init__(self, session, on_gone: Callable[[Viewer, bool], None], stall_timeout: float):
         self.session = session
         self.subscriptions: dict[str, Subscription] = {}
         self.tasks: set[asyncio.Task] = set()
         self.presence_version = -1
         self._on_gone = on_gone
-        self._on_dropped = on_dropped
         self._stall_timeout = stall_timeout
         self._outbox: deque[dict] = deque()
         self._presence: dict | None = None
@@ -197,8 +200,6 @@ class Viewer:
                     return False
             events, dropped = sub.take()
             if dropped:
-                if self._on_dropped is not None:
-                    self._on_dropped(dropped)
                 if not await self._send({"t": "gap", "sub": sub.id, "dropped": dropped}):
                     return False
             for chunk in frames_of(events):
