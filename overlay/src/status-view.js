@@ -59,7 +59,9 @@ export function createStatusView({ server, connection, readKey }) {
     setText(values.key, readKey.inUse() ? "read key (logs and watches)" : "write key (logs events; Live needs the read key)");
     forgetButton.hidden = !readKey.inUse();
     const middle = median(info.rtts);
-    setText(values.rtt, info.rttMs === null ? "not measured" : `${duration(info.rttMs)} (median of the last ${info.rtts.length}: ${duration(middle)})`);
+    let rtt = info.rttMs === null ? "not measured" : duration(info.rttMs);
+    if (info.rtts.length >= 3) rtt += ` (median of the last ${info.rtts.length}: ${duration(middle)})`;
+    setText(values.rtt, rtt);
     setText(values.skew, skewText(info.skewMs));
     setText(values.sent, String(info.sent));
     setText(values.acked, `${info.accepted} accepted · ${info.duplicates} duplicate · ${info.rejected} rejected`);

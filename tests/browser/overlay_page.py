@@ -6,6 +6,8 @@ panel's shadow root.
 
 from __future__ import annotations
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 PANEL = "eventlayer-overlay"
 
 
@@ -26,7 +28,12 @@ def overlay_page(server, body: str = "", head: str = "", sdk: bool = False) -> s
 
 
 def wait_until_ready(page, timeout: float = 15000) -> None:
-    page.wait_for_function("() => window.EventLayerOverlay && EventLayerOverlay.status() && EventLayerOverlay.status().state === 'ready'", timeout=timeout)
+    """Wait until the overlay's connection is open; on a timeout, fail with the connection's state."""
+    try:
+        page.wait_for_function("() => window.EventLayerOverlay && EventLayerOverlay.status() && EventLayerOverlay.status().state === 'ready'", timeout=timeout)
+    except PlaywrightTimeoutError:
+        status = page.evaluate("() => window.EventLayerOverlay ? EventLayerOverlay.status() : 'overlay.js did not load'")
+        raise AssertionError(f"the overlay did not connect within {timeout / 1000:g} s; its status: {status}") from None
 
 
 def log_event(page, event_type: str, name: str, value: str = "", properties: str = "") -> str:
