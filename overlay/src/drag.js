@@ -1,5 +1,5 @@
-// Dragging the panel by its header (or the collapsed badge), and where it sits: a placement is the distance
-// in px from the nearest horizontal edge and the nearest vertical edge of the viewport, so a panel near the
+// Dragging the panel by its header (or the collapsed badge), and where it sits. A placement is the distance
+// in px from the nearest horizontal edge and the nearest vertical edge of the viewport. So a panel near the
 // bottom-right corner stays there when the window is resized or the panel changes height.
 
 export const EDGE_MARGIN = 16;
@@ -18,11 +18,14 @@ export function placementOf(box, viewport) {
   const top = Math.min(Math.max(0, box.top), Math.max(0, viewport.height - box.height));
   const right = viewport.width - left - box.width;
   const bottom = viewport.height - top - box.height;
+  // A box larger than the viewport is pinned to the top and left, which keeps the header, the drag handle, in view.
+  const useRight = right < left && box.width <= viewport.width;
+  const useBottom = bottom < top && box.height <= viewport.height;
   return {
-    edgeX: right < left ? "right" : "left",
-    x: Math.max(0, right < left ? right : left),
-    edgeY: bottom < top ? "bottom" : "top",
-    y: Math.max(0, bottom < top ? bottom : top),
+    edgeX: useRight ? "right" : "left",
+    x: Math.max(0, useRight ? right : left),
+    edgeY: useBottom ? "bottom" : "top",
+    y: Math.max(0, useBottom ? bottom : top),
   };
 }
 
@@ -53,7 +56,7 @@ export const viewportSize = () => ({ width: document.documentElement.clientWidth
 
 /**
  * Makes `handle` drag the element whose box `getBox()` returns. `onMove(placement)` runs on each move and
- * `onEnd(placement)` once at the end of a drag; the click that ends a drag is swallowed, so a draggable
+ * `onEnd(placement)` once at the end of a drag. The click that ends a drag is swallowed, so a draggable
  * button does not also fire. Presses on other buttons and fields inside the handle are left alone. Returns
  * a function that removes the listeners.
  */

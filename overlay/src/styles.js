@@ -48,7 +48,8 @@ export function panelCss({ width, accent, theme }) {
 .tab { all: unset; flex: 1; text-align: center; padding: 7px 0; cursor: pointer; color: var(--muted); border-bottom: 2px solid transparent; font-size: 13px; }
 .tab[aria-selected="true"] { color: var(--fg); border-bottom-color: var(--accent); font-weight: 600; }
 .tab:focus-visible { outline: 2px solid var(--accent); outline-offset: -2px; }
-.view { padding: 10px; max-height: 380px; overflow: auto; }
+/* 100vh less the header and tabs, so the whole panel fits in a short window. */
+.view { padding: 10px; max-height: min(380px, calc(100vh - 110px)); overflow: auto; }
 .view[hidden] { display: none; }
 label.field { display: block; margin-bottom: 8px; }
 .label { display: block; font-size: 12px; color: var(--muted); margin-bottom: 2px; }
