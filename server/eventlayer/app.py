@@ -8,6 +8,7 @@ import logging
 from importlib import resources
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -16,9 +17,11 @@ from eventlayer import events_api, http_ingest, sql_api
 from eventlayer.config import Settings
 from eventlayer.dedup import RecentIds
 from eventlayer.events_query import load_recent
+from eventlayer.guards import Guards
 from eventlayer.ingest import Ingestor
 from eventlayer.live import LiveHub
 from eventlayer.metrics import Metrics
+from eventlayer.origins import IngestCORS
 from eventlayer.projects import ProjectRegistry, build_registry
 from eventlayer.protocol import now_ms
 from eventlayer.spool import Spool
@@ -37,6 +40,7 @@ class EventLayerServer:
         self.settings = settings
         self.storage_factory = storage_factory
         self.metrics = Metrics()
+        self.guards = Guards(settings, self.metrics.registry)
         self.limits = Limits(**settings.limits) if settings.limits else Limits()
         self.registry: ProjectRegistry = build_registry(settings)
         self.hub = LiveHub(self.metrics, load_recent=self._load_recent, stall_timeout=_stall_timeout(settings))
@@ -185,6 +189,7 @@ def create_app(settings: Settings, storage_factory=open_storage, on_ready=None) 
         Route("/api/events", events_api.list_events, methods=["GET"]),
         WebSocketRoute("/ws", websocket_endpoint),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # Guard: CORS headers and preflight replies for the ingest endpoints only (origins.py).
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(IngestCORS)])
     app.state.eventlayer = server
     return app

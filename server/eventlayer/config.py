@@ -14,6 +14,16 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_DATA = "./eventlayer-data"
 CONFIG_FILE_NAME = "eventlayer.toml"
+# Settings of guards.py and the timeouts, each from EVENTLAYER_<NAME> or the [guards] table of eventlayer.toml.
+GUARD_SETTINGS = (
+    "key_rate_limit",
+    "key_rate_burst",
+    "ip_rate_limit",
+    "ip_rate_burst",
+    "max_connections_per_ip",
+    "idle_timeout",
+    "body_timeout",
+)
 
 
 @dataclass
@@ -48,6 +58,18 @@ class Settings:
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
     anonymize_ip: bool = True
+    # Guards (guards.py): token buckets in events per second and events at once, per key and per client IP;
+    # 0 turns a limit off. Sized for real traffic: one page sends a few events a second and the SDK queues
+    # at most 1,000, while one client IP can be a NAT in front of hundreds of users.
+    key_rate_limit: float = 50_000.0
+    key_rate_burst: float = 250_000.0
+    ip_rate_limit: float = 1_000.0
+    ip_rate_burst: float = 10_000.0
+    max_connections_per_ip: int = 1_000
+    # Seconds a WebSocket may stay silent; the SDK sends a heartbeat every 15 s. 0 turns it off.
+    idle_timeout: float = 300.0
+    # Seconds an HTTP ingest body may take to arrive in full (408 past it).
+    body_timeout: float = 30.0
     trusted_proxies: list[str] = field(default_factory=list)
     # Extra projects from eventlayer.toml: a list of {"name", "write_key", "read_key", "origins"} maps.
     projects: list[dict] = field(default_factory=list)
@@ -101,6 +123,9 @@ def load_settings(**overrides) -> Settings:
         anonymize_ip=env.get("EVENTLAYER_ANONYMIZE_IP", "1").lower() not in ("0", "false", "no"),
         trusted_proxies=[p for p in env.get("EVENTLAYER_TRUSTED_PROXIES", "").split(",") if p.strip()],
     )
+    for name in GUARD_SETTINGS:
+        default = getattr(Settings, name)
+        setattr(settings, name, type(default)(_env_float(f"EVENTLAYER_{name.upper()}", default)))
     for name, value in overrides.items():
         if value is not None:
             setattr(settings, name, Path(value) if name == "data_dir" else value)
@@ -124,3 +149,8 @@ def _apply_config_file(settings: Settings) -> None:
     for name in ("batch_size", "flush_interval", "buffer_max_events", "spool_max_bytes"):
         if name in writer:
             setattr(settings, name, type(getattr(settings, name))(writer[name]))
+    guards = data.get("guards", {})
+    for name, value in guards.items():
+        if name not in GUARD_SETTINGS:
+            raise SystemExit(f"{path}: [guards] has no setting {name!r}; expected any of {', '.join(GUARD_SETTINGS)}")
+        setattr(settings, name, type(getattr(settings, name))(value))

@@ -5,6 +5,7 @@ Both answer 2xx only after the accepted events are durable, like a WebSocket ack
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -12,7 +13,10 @@ import msgpack
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from eventlayer.enrich import anonymize_ip, client_ip
+from eventlayer.enrich import anonymize_ip
+from eventlayer.guards import bucket_name
+from eventlayer.handshake import full_client_ip
+from eventlayer.origins import key_allows_origin
 from eventlayer.protocol import now_ms
 from eventlayer.validate import Context, Rejected
 from eventlayer.writer import Overloaded, WriterStopped
@@ -26,18 +30,34 @@ class BodyTooLarge(Exception):
     pass
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """Read the body, stopping as soon as it passes ``limit`` bytes, with or without a Content-Length."""
+class BodyTimeout(Exception):
+    """The body did not arrive in full within the time allowed (a slow or stalled client)."""
+
+
+async def read_body(request: Request, limit: int, timeout: float | None = None) -> bytes:
+    """Read the body, stopping as soon as it passes ``limit`` bytes, with or without a Content-Length.
+
+    ``timeout`` bounds the whole read in seconds, not each chunk, so a client that trickles bytes cannot hold
+    the request open; past it, raises BodyTimeout. None or 0 waits as long as the client takes.
+    """
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(f"body is {int(declared):,} bytes; the limit is {limit:,}")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(f"body is over the limit of {limit:,} bytes")
-        chunks.append(chunk)
+
+    async def read_chunks() -> None:
+        nonlocal size
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(f"body is over the limit of {limit:,} bytes")
+            chunks.append(chunk)
+
+    try:
+        await asyncio.wait_for(read_chunks(), timeout or None)
+    except TimeoutError:
+        raise BodyTimeout(f"body did not arrive within {timeout:g} s; {size:,} bytes came") from None
     return b"".join(chunks)
 
 
@@ -53,8 +73,11 @@ def decode_body(body: bytes, content_type: str) -> object:
         return msgpack.unpackb(body, raw=False, strict_map_key=False)
 
 
-def error(status: int, message: str, **extra) -> JSONResponse:
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+def error(status: int, message: str, retry_after: int | None = None, **extra) -> JSONResponse:
+    """Return an error reply; 503 and 429 carry Retry-After (``retry_after`` seconds, or the default)."""
+    headers = None
+    if status in (429, 503):
+        headers = {"Retry-After": str(retry_after or RETRY_AFTER_SECONDS)}
     return JSONResponse({"status": "error", "message": message, **extra}, status_code=status, headers=headers)
 
 
@@ -69,9 +92,12 @@ async def _ingest_request(request: Request, source: str, unwrap) -> tuple[object
     """Shared steps: read, decode, authenticate, ingest. Returns (result, None) or (None, error response)."""
     server = request.app.state.eventlayer
     try:
-        body = await read_body(request, server.limits.max_frame_bytes)
+        body = await read_body(request, server.limits.max_frame_bytes, server.settings.body_timeout)
     except BodyTooLarge as too_large:
         return None, error(413, str(too_large))
+    except BodyTimeout as timed_out:
+        server.guards.requests_refused.labels("body_timeout").inc()
+        return None, error(408, str(timed_out))
     try:
         payload = decode_body(body, request.headers.get("content-type", ""))
     except Exception:
@@ -79,10 +105,17 @@ async def _ingest_request(request: Request, source: str, unwrap) -> tuple[object
     credential = server.registry.authenticate(request_key(request, payload))
     if credential is None:
         return None, error(401, "missing or invalid key; send it in the X-EventLayer-Key header or the key query parameter")
-    if not credential.can_read and not credential.project.allows_origin(request.headers.get("origin")):
+    # Guards: the key's Origins (origins.py), then rate limits per key and per client IP (guards.py).
+    if not key_allows_origin(credential, request.headers.get("origin"), request.headers.get("host")):
+        server.guards.requests_refused.labels("origin").inc()
         return None, error(403, "origin not allowed for this key")
-    peer = request.client.host if request.client else None
-    ip = client_ip(peer, request.headers.get("x-forwarded-for"), server.settings.trusted_proxies)
+    ip = full_client_ip(request, server.settings)
+    events = unwrap(payload)
+    limited = server.guards.charge(bucket_name(credential), ip, len(events) if isinstance(events, list) else 1, source)
+    if limited is not None:
+        server.guards.requests_refused.labels("rate_limit").inc()
+        message = f"rate limit per {limited.scope} exceeded; retry in {limited.retry_after_seconds} s"
+        return None, error(429, message, retry_after=limited.retry_after_seconds)
     context = Context(
         project=credential.project.name,
         received_at_ms=now_ms(),
@@ -92,7 +125,6 @@ async def _ingest_request(request: Request, source: str, unwrap) -> tuple[object
         sdk="",
         source=source,
     )
-    events = unwrap(payload)
     try:
         return await server.ingestor.ingest(events, context), None
     except Rejected as rejected:

@@ -8,6 +8,7 @@ import uvicorn
 
 from eventlayer.app import EventLayerServer, create_app
 from eventlayer.config import Settings
+from eventlayer.privacy import install_log_filter
 from eventlayer.storage import StorageError, open_storage
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ def uvicorn_config(app, settings: Settings, log_level: str = "info") -> uvicorn.
         # this many seconds, and then runs the lifespan shutdown, which flushes the writer.
         timeout_graceful_shutdown=10,
         access_log=False,
+        # X-Forwarded-For is read by enrich.client_ip for EVENTLAYER_TRUSTED_PROXIES only. uvicorn's own proxy
+        # handling trusts 127.0.0.1 by default and would put the forwarded address, unanonymised, in its logs.
+        proxy_headers=False,
     )
 
 
@@ -67,5 +71,6 @@ def run(settings: Settings, log_level: str = "info", storage_factory=open_storag
         return 1
     app = create_app(settings, storage_factory=lambda url: storage, on_ready=print_banner)
     server = uvicorn.Server(uvicorn_config(app, settings, log_level))
+    install_log_filter(settings.anonymize_ip)  # after uvicorn.Config has set up its loggers
     server.run()
     return 0 if server.started else 1

@@ -15,6 +15,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from eventlayer import protocol
 from eventlayer.enrich import anonymize_ip, client_ip
+from eventlayer.guards import bucket_name
+from eventlayer.handshake import admit
+from eventlayer.origins import key_allows_origin
 from eventlayer.projects import Credential
 from eventlayer.protocol import CloseCode, ConnectionState, ProtocolError
 from eventlayer.validate import Context, Rejected
@@ -25,6 +28,8 @@ logger = logging.getLogger(__name__)
 # Frames read ahead of their acks. Acks wait for a flush (up to the flush interval), so a fast client needs
 # many frames in flight; past this the loop stops reading and TCP pushes back on the client.
 MAX_FRAMES_IN_FLIGHT = 1024
+# Seconds a connection closed by a rate limit waits for the acks of frames it read before the refused one.
+ACK_DRAIN_TIMEOUT = 10.0
 
 
 class Session:
@@ -46,6 +51,8 @@ class Session:
         self._send_lock = asyncio.Lock()
         self._in_flight = asyncio.Semaphore(MAX_FRAMES_IN_FLIGHT)
         self._tasks: set[asyncio.Task] = set()
+        # The full client IP, set by websocket_endpoint for the per-IP rate limit; kept in memory only.
+        self.guard_ip: str | None = None
 
     @property
     def project(self) -> str:
@@ -91,7 +98,15 @@ class Session:
             self.server.hub_detach(self)
 
     async def _receive_message(self) -> dict | None:
-        event = await self.websocket.receive()
+        idle_timeout = self.server.settings.idle_timeout
+        if self.state is ConnectionState.OPEN and idle_timeout > 0:
+            try:
+                event = await asyncio.wait_for(self.websocket.receive(), idle_timeout)
+            except TimeoutError:
+                self.server.guards.idle_closed.inc()
+                raise ProtocolError(CloseCode.POLICY_VIOLATION, f"no frame for {idle_timeout:g} s; send a heartbeat") from None
+        else:
+            event = await self.websocket.receive()
         if event["type"] == "websocket.disconnect":
             self.state = ConnectionState.CLOSED
             return None
@@ -112,7 +127,7 @@ class Session:
         credential = self.server.registry.authenticate(message.get("key"))
         if credential is None:
             raise ProtocolError(CloseCode.POLICY_VIOLATION, "invalid key")
-        if credential.role.value == "write" and not credential.project.allows_origin(self.origin):
+        if not key_allows_origin(credential, self.origin, self.websocket.headers.get("host")):
             raise ProtocolError(CloseCode.POLICY_VIOLATION, "origin not allowed for this key")
         self.credential = credential
         self.sdk = str(message.get("sdk") or "")[:100]
@@ -131,6 +146,14 @@ class Session:
     async def _dispatch(self, message: dict) -> None:
         kind = message["t"]
         if kind == "events":
+            # Guard: rate limits per key and per client IP (guards.py); the SDK resends after reconnecting.
+            limited = self.server.guards.charge(bucket_name(self.credential), self.guard_ip, _count(message.get("events")), "ws")
+            if limited is not None:
+                message_text = f"rate limit per {limited.scope} exceeded; retry in {limited.retry_after_seconds} s"
+                # Frames read before this one still get their acks, so the client resends only this batch.
+                if self._tasks:
+                    await asyncio.wait(set(self._tasks), timeout=ACK_DRAIN_TIMEOUT)
+                raise ProtocolError(CloseCode.POLICY_VIOLATION, message_text)
             await self._in_flight.acquire()
             task = asyncio.create_task(self._ingest(message))
             self._tasks.add(task)
@@ -190,10 +213,19 @@ def _count(events: object) -> int:
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
     server = websocket.app.state.eventlayer
-    await websocket.accept()
-    session = Session(websocket, server)
-    server.metrics.connections.inc()
+    # Guard: Origin and connections per IP, checked before the handshake completes (handshake.py).
+    admitted, guard_ip = await admit(websocket, server)
+    if not admitted:
+        return
     try:
-        await session.run()
+        await websocket.accept()
+        session = Session(websocket, server)
+        session.guard_ip = guard_ip
+        server.metrics.connections.inc()
+        try:
+            await session.run()
+        finally:
+            server.metrics.connections.dec()
     finally:
-        server.metrics.connections.dec()
+        if guard_ip is not None:
+            server.guards.connections.release(guard_ip)
