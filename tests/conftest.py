@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles: "ci" (the default) keeps property tests short; HYPOTHESIS_PROFILE=long runs many more
+# examples, e.g. `HYPOTHESIS_PROFILE=long pytest tests/test_fuzz.py`. Deadlines are off because two cores are
+# shared with real servers; tests that must not hang bound their own waits.
+settings.register_profile("ci", max_examples=200, deadline=None)
+settings.register_profile("long", max_examples=20_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from tests.support.server_process import ServerProcess
 

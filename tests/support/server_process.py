@@ -55,7 +55,9 @@ class ServerProcess:
 
     def start(self, timeout: float = 30) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "EVENTLAYER_FLUSH_INTERVAL": "0.2", **self.env}
+        # Tests send from one address far faster than a real client, so the per-IP rate limit is off unless a
+        # test sets it.
+        env = {**os.environ, "EVENTLAYER_FLUSH_INTERVAL": "0.2", "EVENTLAYER_IP_RATE_LIMIT": "0", **self.env}
         env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
         module = ["-m", "tests.support.faulty"] if self.faulty else ["-m", "eventlayer"]
         command = [sys.executable, *module, "serve", "--port", str(self.port), "--data", str(self.data_dir), "--log-level", "info"]
