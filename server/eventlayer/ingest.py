@@ -33,6 +33,34 @@ def reason_field(reason: str) -> str:
     return head if head.isidentifier() and len(head) <= 40 else "other"
 
 
+# Fields of a rejected event that viewers may filter on, copied when they are short strings.
+_REJECTED_LIVE_FIELDS = ("event_type", "event_name", "session_id", "distinct_id", "url")
+_REJECTED_LIVE_FIELD_CHARS = 200
+
+
+def _rejected_live_event(raw: object, item: dict, project: str) -> dict:
+    """Build the live-feed form of a rejected event: its id, reason, and the identifying fields that are safe
+    to show, so a viewer filtering by session or name still sees what was rejected and why."""
+    event = {"event_id": item.get("event_id"), "status": "rejected", "reason": item["reason"], "project": project}
+    if isinstance(raw, dict):
+        for name in _REJECTED_LIVE_FIELDS:
+            value = raw.get(name)
+            if isinstance(value, str) and len(value) <= _REJECTED_LIVE_FIELD_CHARS and _is_clean_text(value):
+                event[name] = value
+    return event
+
+
+def _is_clean_text(value: str) -> bool:
+    """Return whether a string has no NUL and encodes as UTF-8 (JSON input can carry lone surrogates)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Ingestor:
     def __init__(self, writer: Writer, recent: RecentIds, hub: LiveHub, metrics: Metrics, limits: Limits):
         self.writer = writer
@@ -71,7 +99,7 @@ class Ingestor:
             self.recent.add_pending([row["event_id"] for row in fresh], write)
             waits.add(write)
         for item in rejected:
-            live.append({"event_id": item.get("event_id"), "status": "rejected", "reason": item["reason"], "project": context.project})
+            live.append(_rejected_live_event(raw_events[item["i"]], item, context.project))
             self.metrics.rejected.labels(reason_field(item["reason"])).inc()
         if live:
             self.hub.publish(context.project, live)
