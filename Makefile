@@ -32,7 +32,7 @@ check-bundles: bundles
 	git diff --exit-code -- server/eventlayer/static/sdk.js server/eventlayer/static/sdk.esm.js server/eventlayer/static/overlay.js
 
 test: $(VENV)/.installed browser-deps check-bundles
-	node --test client/test/
+	node --test client/test/ overlay/test/
 	$(VENV)/bin/pytest -q
 
 # The tests without a browser, for a quick loop while editing server code.
