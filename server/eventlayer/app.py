@@ -156,6 +156,9 @@ async def metrics(request: Request) -> Response:
     return Response(request.app.state.eventlayer.metrics.render(), media_type="text/plain; version=0.0.4")
 
 
+demo_page = static_file("demo.html", "text/html; charset=utf-8", fill_keys=True)
+
+
 def create_app(settings: Settings, storage_factory=open_storage, on_ready=None) -> Starlette:
     """Build the app. ``storage_factory(url)`` opens the store (tests pass a fault-injecting one); ``on_ready(server)``
     runs once storage is open and the writer has started."""
@@ -172,7 +175,10 @@ def create_app(settings: Settings, storage_factory=open_storage, on_ready=None) 
             await server.stop()
 
     routes = [
-        Route("/", static_file("demo.html", "text/html; charset=utf-8", fill_keys=True)),
+        Route("/", demo_page),
+        # The demo is a single-page app: its routes serve the same page, so a reload on them works.
+        Route("/pricing", demo_page),
+        Route("/signup", demo_page),
         Route("/live", static_file("live.html", "text/html; charset=utf-8")),
         Route("/live.js", static_file("live.js", "text/javascript; charset=utf-8")),
         Route("/live.css", static_file("live.css", "text/css; charset=utf-8")),

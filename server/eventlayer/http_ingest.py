@@ -157,9 +157,22 @@ def _batch_events(payload: object) -> object:
     return payload
 
 
+def _is_beacon(request: Request) -> bool:
+    """Tell navigator.sendBeacon requests from fetch calls that also send text/plain to skip a CORS preflight.
+
+    Browsers send beacons in no-cors mode and mark them with ``Sec-Fetch-Mode: no-cors`` (Fetch Metadata);
+    the SDK's fetch fallback runs in cors or same-origin mode. Without the header (older browsers, other
+    clients), a text/plain body is taken as a beacon.
+    """
+    if not request.headers.get("content-type", "").startswith("text/plain"):
+        return False
+    mode = request.headers.get("sec-fetch-mode")
+    return mode is None or mode == "no-cors"
+
+
 async def batch(request: Request) -> JSONResponse:
     """``POST /api/batch``: ``{"key", "events": [...]}`` or a bare list, in JSON or msgpack."""
-    source = "beacon" if request.headers.get("content-type", "").startswith("text/plain") else "http"
+    source = "beacon" if _is_beacon(request) else "http"
     result, failure = await _ingest_request(request, source, _batch_events)
     if failure:
         return failure
