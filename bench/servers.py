@@ -86,7 +86,14 @@ class Process:
 def eventlayer(data_dir: Path, log_dir: Path, **env) -> Process:
     """``eventlayer serve`` with default settings on a fresh data directory; the keys are fixed for the run."""
     port = free_port()
-    env = {"EVENTLAYER_WRITE_KEY": "wk_bench", "EVENTLAYER_READ_KEY": "rk_bench", **{k: str(v) for k, v in env.items()}}
+    # Every load comes from 127.0.0.1, so the per-IP and per-key guards would measure themselves; they are
+    # lifted here and measured by the reliability tests instead.
+    guards = {
+        "EVENTLAYER_IP_RATE_LIMIT": "1e9", "EVENTLAYER_IP_RATE_BURST": "1e9",
+        "EVENTLAYER_KEY_RATE_LIMIT": "1e9", "EVENTLAYER_KEY_RATE_BURST": "1e9",
+        "EVENTLAYER_MAX_CONNECTIONS_PER_IP": "100000",
+    }
+    env = {"EVENTLAYER_WRITE_KEY": "wk_bench", "EVENTLAYER_READ_KEY": "rk_bench", **guards, **{k: str(v) for k, v in env.items()}}
     command = [sys.executable, "-m", "eventlayer", "serve", "--port", str(port), "--data", str(data_dir), "--log-level", "warning"]
     return Process(command, port, log_dir / f"eventlayer-{port}.log", env)
 
