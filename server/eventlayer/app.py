@@ -182,6 +182,7 @@ def create_app(settings: Settings, storage_factory=open_storage, on_ready=None) 
         Route("/live", static_file("live.html", "text/html; charset=utf-8")),
         Route("/live.js", static_file("live.js", "text/javascript; charset=utf-8")),
         Route("/live.css", static_file("live.css", "text/css; charset=utf-8")),
+        Route("/live-msgpack.js", static_file("live-msgpack.js", "text/javascript; charset=utf-8")),
         Route("/overlay", static_file("overlay.html", "text/html; charset=utf-8", fill_keys=True)),
         Route("/sdk.js", static_file("sdk.js", "text/javascript; charset=utf-8")),
         Route("/sdk.esm.js", static_file("sdk.esm.js", "text/javascript; charset=utf-8")),
