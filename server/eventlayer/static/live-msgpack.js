@@ -52,8 +52,8 @@
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     let offset = 0;
     const take = (count) => { const start = offset; offset += count; if (offset > data.length) throw new RangeError("msgpack: truncated frame"); return start; };
-    // Big-endian integers of 1, 2, 4 or 8 bytes. 64-bit values become Numbers: exact up to 2^53, which holds
-    // every epoch-millisecond time.
+    // Big-endian integers of 1, 2, 4 or 8 bytes. 64-bit values become Numbers, which are exact up to 2^53, so
+    // every epoch-millisecond time decodes exactly.
     function uint(size) {
       const at = take(size);
       if (size === 1) return view.getUint8(at);
