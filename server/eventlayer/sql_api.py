@@ -1,7 +1,8 @@
 """``POST /api/sql``: read-only SQL against the store, for operators and for ``eventlayer sql``.
 
 Only the default project's read key may use it, because a SQL query can read every project's rows. Queries run
-with ClickHouse's ``readonly`` and ``max_execution_time`` settings, so they cannot change data or run forever.
+on a session with ClickHouse's ``readonly=1`` and ``max_execution_time`` settings (storage.query_untrusted), so
+they cannot change data, reach files or URLs through table functions, or run forever.
 An embedded chDB directory can be opened by one process only; this endpoint is how other processes read it
 while the server runs.
 """
@@ -18,7 +19,6 @@ from starlette.responses import JSONResponse
 
 from eventlayer.http_ingest import BodyTooLarge, error, read_body, request_key
 from eventlayer.storage import StorageError
-from eventlayer.storage.clickhouse import READ_SETTINGS
 
 MAX_SQL_BYTES = 64 * 1024
 
@@ -53,7 +53,7 @@ async def run_sql(request: Request) -> JSONResponse:
         except (ValueError, KeyError, TypeError):
             return error(400, 'expected a JSON body {"sql": "SELECT ..."}')
     try:
-        rows = await asyncio.to_thread(server.storage.query, text, None, READ_SETTINGS)
+        rows = await asyncio.to_thread(server.storage.query_untrusted, text)
     except StorageError as failure:
         # ClickHouse's message names the syntax error or missing column; it carries no server internals.
         return error(400, str(failure))

@@ -25,6 +25,9 @@ class Storage(Protocol):
     def query(self, sql: str, parameters: dict | None = None, settings: dict | None = None) -> list[dict]:
         """Run a read query with bound parameters and return rows as dicts."""
 
+    def query_untrusted(self, sql: str) -> list[dict]:
+        """Run SQL text from a user (the operator's SQL API) read-only, with a time limit the text cannot lift."""
+
     def recent_event_ids(self, since_ms: int, limit: int) -> list[str]:
         """Return stored event ids received since ``since_ms``, newest first, at most ``limit``."""
 

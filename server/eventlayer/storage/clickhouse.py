@@ -17,12 +17,18 @@ logger = logging.getLogger(__name__)
 # set its own limits, and max_execution_time (seconds) bounds a slow query.
 READ_SETTINGS = {"readonly": 2, "max_execution_time": 10}
 
+# Session settings of the client that runs operators' raw SQL (``query_untrusted``), in this order: the time
+# limit first, because readonly=1 then forbids changing any setting, the limit included. readonly=1 also
+# forbids table functions (file, url, executable) and CREATE TEMPORARY TABLE, which readonly=2 allows.
+UNTRUSTED_SESSION_SETTINGS = {"max_execution_time": 10, "readonly": 1}
+
 
 class ClickHouseStorage:
     def __init__(self, url: str):
         self.url = url
         self.embedded = url.startswith("chdb://")
         self._client = None
+        self._untrusted_client = None
         # An embedded chDB connection refuses other queries in the middle of an insert, and clickhouse-connect
         # clients are not safe to share between threads, so every call takes this lock.
         self._lock = threading.Lock()
@@ -68,10 +74,33 @@ class ClickHouseStorage:
         try:
             with self._lock:
                 result = self._client.query(sql, parameters=parameters or {}, settings=settings or {})
+                # Rows are decoded lazily, and a decoding failure raises clickhouse-connect's own errors.
+                return [dict(zip(result.column_names, row)) for row in result.result_rows]
         except Exception as error:
             raise StorageError(f"query failed: {error}") from error
-        names = result.column_names
-        return [dict(zip(names, row)) for row in result.result_rows]
+
+    def query_untrusted(self, sql: str) -> list[dict]:
+        """Run SQL text from a user on a separate session whose settings are UNTRUSTED_SESSION_SETTINGS.
+
+        The settings belong to the session, not to the statement: clickhouse-connect's chDB backend appends
+        per-query settings to the query text as a SETTINGS clause, which in ``INSERT INTO FUNCTION ... SELECT``
+        binds to the SELECT only, so the statement around it ran without readonly.
+        """
+        with self._lock:
+            try:
+                if self._untrusted_client is None:
+                    # NOTE: checked against embedded chDB only; a ClickHouse server gets these as HTTP parameters
+                    # of every request, where readonly=1 rejects any further setting clickhouse-connect may add.
+                    options = {} if self.embedded else {"autogenerate_session_id": False}
+                    self._untrusted_client = clickhouse_connect.get_client(dsn=self.url, settings=UNTRUSTED_SESSION_SETTINGS, **options)
+                result = self._untrusted_client.query(sql)
+                return [dict(zip(result.column_names, row)) for row in result.result_rows]
+            except Exception as error:
+                # A failed multi-statement text ("SELECT 1; DROP ...") leaves the chDB handle holding the first
+                # statement's output, which the next query would return; a new session starts clean.
+                self._untrusted_client.close()
+                self._untrusted_client = None
+                raise StorageError(f"query failed: {error}") from error
 
     def recent_event_ids(self, since_ms: int, limit: int) -> list[str]:
         rows = self.query(
@@ -84,6 +113,7 @@ class ClickHouseStorage:
 
     def close(self) -> None:
         with self._lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
+            for client in (self._untrusted_client, self._client):
+                if client is not None:
+                    client.close()
+            self._client = self._untrusted_client = None

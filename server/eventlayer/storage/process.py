@@ -58,6 +58,8 @@ def _child_main(url: str, connection) -> None:
             elif operation == "query":
                 sql, parameters, settings = payload
                 result = storage.query(sql, parameters, settings)
+            elif operation == "query_untrusted":
+                result = storage.query_untrusted(payload)
             elif operation == "recent_event_ids":
                 result = storage.recent_event_ids(*payload)
             elif operation == "close":
@@ -67,6 +69,9 @@ def _child_main(url: str, connection) -> None:
             reply = ("ok", result)
         except StorageError as error:
             reply = ("error", str(error))
+        except Exception as error:  # a bug or a library error must fail this call, not end the storage process
+            logger.exception("Storage operation %s failed", operation)
+            reply = ("error", f"{operation} failed: {type(error).__name__}: {error}")
         connection.send_bytes(pickle.dumps(reply, protocol=5))
     storage.close()
 
@@ -129,6 +134,9 @@ class ProcessStorage:
 
     def query(self, sql: str, parameters: dict | None = None, settings: dict | None = None) -> list[dict]:
         return self._call("query", (sql, parameters or {}, settings or {}))
+
+    def query_untrusted(self, sql: str) -> list[dict]:
+        return self._call("query_untrusted", sql)
 
     def recent_event_ids(self, since_ms: int, limit: int) -> list[str]:
         return self._call("recent_event_ids", (since_ms, limit))
