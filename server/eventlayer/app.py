@@ -67,10 +67,9 @@ class EventLayerServer:
             insert_attempts=settings.insert_attempts,
             retry_base_delay=settings.retry_base_delay,
             replay_interval=settings.replay_interval,
-            overload_wait=settings.overload_wait,
         )
         self.writer.start()
-        self.ingestor = Ingestor(self.writer, recent, self.hub, self.metrics, self.limits)
+        self.ingestor = Ingestor(self.writer, recent, self.hub, self.metrics, self.limits, settings.overload_wait)
         logger.info("Storage ready at %s; %d recent event ids loaded for deduplication", _describe(self.storage), len(recent))
 
     async def stop(self) -> None:

@@ -6,13 +6,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
 from eventlayer.dedup import RecentIds
 from eventlayer.live import LiveHub
 from eventlayer.metrics import Metrics
 from eventlayer.validate import Context, Limits, normalize_batch
-from eventlayer.writer import Writer
+from eventlayer.writer import Writer, WriterStopped
 
 
 @dataclass
@@ -61,53 +62,106 @@ def _is_clean_text(value: str) -> bool:
     return True
 
 
+class Accepted:
+    """A batch handed to the writer: its result, final once every write it depends on is durable."""
+
+    def __init__(self, result: IngestResult, waits: list[asyncio.Future], on_durable):
+        self.result = result
+        self._waits = waits
+        self._on_durable = on_durable
+
+    def add_done_callback(self, callback) -> None:
+        """Call ``callback(error)`` once every write is durable (error None) or one failed (its exception)."""
+        remaining = [len(self._waits)]
+
+        def settle(write: asyncio.Future) -> None:
+            if remaining[0] == 0:
+                return
+            error = write.exception() if not write.cancelled() else WriterStopped("the write was cancelled")
+            remaining[0] = 0 if error is not None else remaining[0] - 1
+            if remaining[0] == 0:
+                if error is None:
+                    self._on_durable(self.result)
+                callback(error)
+
+        if not self._waits:
+            self._on_durable(self.result)
+            callback(None)
+            return
+        for write in self._waits:
+            write.add_done_callback(settle)
+
+    async def wait(self) -> IngestResult:
+        done = asyncio.get_running_loop().create_future()
+        self.add_done_callback(lambda error: done.set_result(error))
+        error = await done
+        if error is not None:
+            raise error
+        return self.result
+
+
 class Ingestor:
-    def __init__(self, writer: Writer, recent: RecentIds, hub: LiveHub, metrics: Metrics, limits: Limits):
+    def __init__(self, writer: Writer, recent: RecentIds, hub: LiveHub, metrics: Metrics, limits: Limits, overload_wait: float = 5.0):
         self.writer = writer
         self.recent = recent
         self.hub = hub
         self.metrics = metrics
         self.limits = limits
+        self.overload_wait = overload_wait
 
     async def ingest(self, raw_events: object, context: Context) -> IngestResult:
-        """Validate and store a batch; raises validate.Rejected for a malformed batch and writer.Overloaded
-        when the server cannot take more (nothing of the batch is stored then)."""
+        """Validate and store a batch and return once it is durable.
+
+        Raises validate.Rejected for a malformed batch, writer.Overloaded when the buffer stays full for
+        ``overload_wait`` seconds (nothing of the batch is stored then), and writer.WriterStopped on shutdown.
+        """
+        deadline = time.monotonic() + self.overload_wait
+        while True:
+            accepted = self.try_ingest(raw_events, context)
+            if accepted is not None:
+                return await accepted.wait()
+            await self.writer.wait_for_room(len(raw_events), deadline)
+
+    def try_ingest(self, raw_events: object, context: Context) -> Accepted | None:
+        """Validate a batch, sort out repeats, publish it live and hand the fresh rows to the writer, without
+        waiting. Returns None, with nothing stored or published, when the writer's buffer has no room.
+
+        Runs without awaiting anything, so no other batch can claim the same event ids in between.
+        """
         rows, rejected = normalize_batch(raw_events, context, self.limits)
         result = IngestResult(rejected=rejected)
         fresh: list[dict] = []
-        waits: set[asyncio.Future] = set()
+        waits: list[asyncio.Future] = []
         seen_in_batch: set[str] = set()
         live: list[dict] = []
         for row in rows:
             event_id = row["event_id"]
-            state = False if event_id not in seen_in_batch else True
-            if not state:
-                state = self.recent.lookup(event_id)
+            state = True if event_id in seen_in_batch else self.recent.lookup(event_id)
             if state is False:
                 fresh.append(row)
                 seen_in_batch.add(event_id)
                 live.append({**row, "status": "accepted"})
             else:
                 result.duplicates += 1
-                if isinstance(state, asyncio.Future):
-                    waits.add(state)
+                if isinstance(state, asyncio.Future) and state not in waits:
+                    waits.append(state)
                 live.append({**row, "status": "duplicate"})
             result.event_ids.append(event_id)
 
         if fresh:
-            write = await self.writer.submit(fresh)  # raises Overloaded before anything is published
+            if not self.writer.has_room(len(fresh)):
+                return None
+            write = self.writer.submit_nowait(fresh)
             self.recent.add_pending([row["event_id"] for row in fresh], write)
-            waits.add(write)
+            waits.append(write)
+        result.accepted = len(fresh)
         for item in rejected:
             live.append(_rejected_live_event(raw_events[item["i"]], item, context.project))
             self.metrics.rejected.labels(reason_field(item["reason"])).inc()
         if live:
             self.hub.publish(context.project, live)
+        return Accepted(result, waits, lambda done: self._count(done, context.source))
 
-        if waits:
-            # Shielded, so a client that disconnects mid-wait cannot cancel a write other clients wait on too.
-            await asyncio.gather(*(asyncio.shield(wait) for wait in waits))
-        result.accepted = len(fresh)
-        self.metrics.accepted.labels(context.source).inc(result.accepted)
-        self.metrics.duplicates.labels(context.source).inc(result.duplicates)
-        return result
+    def _count(self, result: IngestResult, source: str) -> None:
+        self.metrics.accepted.labels(source).inc(result.accepted)
+        self.metrics.duplicates.labels(source).inc(result.duplicates)

@@ -1,6 +1,6 @@
 """The buffered writer: collects rows from every connection and makes them durable in batches.
 
-``submit`` returns a future that completes once its rows are durable: inserted into ClickHouse, or, when
+``submit_nowait`` returns a future that completes once its rows are durable: inserted into ClickHouse, or, when
 ClickHouse fails, fsynced in the spool. Callers acknowledge only after that future completes. A batch is
 flushed when it reaches ``batch_size`` rows or its oldest row is ``flush_interval`` seconds old, never row by
 row. While the spool holds batches, new batches join its end, so storage receives every batch in order.
@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 
 from eventlayer.metrics import Metrics
@@ -49,7 +50,6 @@ class Writer:
         insert_attempts: int = 3,
         retry_base_delay: float = 0.2,
         replay_interval: float = 1.0,
-        overload_wait: float = 5.0,
     ):
         self.storage = storage
         self.spool = spool
@@ -60,9 +60,8 @@ class Writer:
         self.insert_attempts = insert_attempts
         self.retry_base_delay = retry_base_delay
         self.replay_interval = replay_interval
-        self.overload_wait = overload_wait
         self._room = asyncio.Event()  # set whenever a flush frees room in the buffer
-        self._buffer: list[_Entry] = []
+        self._buffer: deque[_Entry] = deque()
         self._buffered_rows = 0
         self._pending_rows = 0  # buffered plus being flushed
         self._wakeup = asyncio.Event()
@@ -80,27 +79,17 @@ class Writer:
             asyncio.create_task(self._replay_loop(), name="eventlayer-replay"),
         ]
 
-    async def submit(self, rows: list[dict]) -> asyncio.Future:
+    def has_room(self, count: int) -> bool:
+        # An empty buffer takes any batch, so one larger than the limit cannot wait forever.
+        return self._pending_rows + count <= self.buffer_max_events or self._pending_rows == 0
+
+    def submit_nowait(self, rows: list[dict]) -> asyncio.Future:
         """Queue rows for writing; the returned future completes when they are durable.
 
-        When the buffer is full, waits up to ``overload_wait`` seconds for a flush to make room, which slows a
-        fast client down while storage keeps up. Raises Overloaded when no room came (storage and the spool
-        cannot keep up), and WriterStopped during shutdown.
+        The caller checks ``has_room`` first (or awaits ``wait_for_room``); raises WriterStopped during shutdown.
         """
         if self._stopping:
             raise WriterStopped("the server is shutting down")
-        deadline = time.monotonic() + self.overload_wait
-        while self._pending_rows + len(rows) > self.buffer_max_events and self._pending_rows > 0:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise Overloaded(f"{self._pending_rows} events are waiting to be written; the limit is {self.buffer_max_events}")
-            self._room.clear()
-            try:
-                await asyncio.wait_for(self._room.wait(), remaining)
-            except TimeoutError:
-                pass
-            if self._stopping:
-                raise WriterStopped("the server is shutting down")
         future = asyncio.get_running_loop().create_future()
         self._buffer.append(_Entry(rows, future))
         self._buffered_rows += len(rows)
@@ -109,6 +98,24 @@ class Writer:
         if self._buffered_rows >= self.batch_size or len(self._buffer) == 1:
             self._wakeup.set()
         return future
+
+    async def wait_for_room(self, count: int, deadline: float) -> None:
+        """Wait until ``count`` rows fit in the buffer, which slows a fast client down while storage keeps up.
+
+        Raises Overloaded when no room came by ``deadline`` (time.monotonic), because storage and the spool
+        cannot keep up, and WriterStopped during shutdown.
+        """
+        while not self.has_room(count):
+            if self._stopping:
+                raise WriterStopped("the server is shutting down")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Overloaded(f"{self._pending_rows} events are waiting to be written; the limit is {self.buffer_max_events}")
+            self._room.clear()
+            try:
+                await asyncio.wait_for(self._room.wait(), remaining)
+            except TimeoutError:
+                pass
 
     async def stop(self) -> None:
         """Flush everything buffered, then stop. Rows that could not be made durable fail with WriterStopped."""
@@ -158,7 +165,7 @@ class Writer:
         taken: list[_Entry] = []
         count = 0
         while self._buffer and (count == 0 or count + len(self._buffer[0].rows) <= self.batch_size):
-            entry = self._buffer.pop(0)
+            entry = self._buffer.popleft()
             taken.append(entry)
             count += len(entry.rows)
         self._buffered_rows -= count

@@ -1,15 +1,18 @@
 """The WebSocket endpoint at /ws: one Session per connection, speaking protocol version 1.
 
-The receive loop never waits for storage: each ``events`` frame is ingested in a task of its own and its ``ack``
-is sent when the batch is durable, so a connection keeps several frames in flight. A frame that breaks the
-protocol closes only its own connection.
+The receive loop never waits for storage: an ``events`` frame is validated and handed to the writer at once, and
+its ``ack`` is queued when the batch is durable and sent by the connection's ack sender, so a connection keeps
+many frames in flight without a task per frame. Only when the writer's buffer is full does a frame get a task
+that waits for room. A frame that breaks the protocol closes only its own connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
+from collections import deque
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -51,6 +54,14 @@ class Session:
         self._send_lock = asyncio.Lock()
         self._in_flight = asyncio.Semaphore(MAX_FRAMES_IN_FLIGHT)
         self._tasks: set[asyncio.Task] = set()
+        # Acks of durable batches, sent in order of durability by _send_acks; None asks it to stop.
+        self._acks: deque[tuple[int, object, BaseException | None] | None] = deque()
+        self._acks_ready = asyncio.Event()
+        self._acks_pending = 0
+        self._acks_drained = asyncio.Event()
+        self._ack_sender: asyncio.Task | None = None
+        self._last_frame_at = time.monotonic()
+        self._idle_timer: asyncio.TimerHandle | None = None
         # The full client IP, set by websocket_endpoint for the per-IP rate limit; kept in memory only.
         self.guard_ip: str | None = None
 
@@ -85,6 +96,9 @@ class Session:
     async def run(self) -> None:
         try:
             await self._receive_hello()
+            if self.state is ConnectionState.OPEN:
+                self._ack_sender = asyncio.create_task(self._send_acks())
+                self._arm_idle_timer()
             while self.state is ConnectionState.OPEN:
                 message = await self._receive_message()
                 if message is None:
@@ -95,18 +109,16 @@ class Session:
             await self.close(error.code, error.reason)
         finally:
             self.state = ConnectionState.CLOSED if self.state is not ConnectionState.CLOSING else self.state
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+            if self._ack_sender is not None:
+                self._acks.append(None)
+                self._acks_ready.set()
             self.server.hub_detach(self)
 
     async def _receive_message(self) -> dict | None:
-        idle_timeout = self.server.settings.idle_timeout
-        if self.state is ConnectionState.OPEN and idle_timeout > 0:
-            try:
-                event = await asyncio.wait_for(self.websocket.receive(), idle_timeout)
-            except TimeoutError:
-                self.server.guards.idle_closed.inc()
-                raise ProtocolError(CloseCode.POLICY_VIOLATION, f"no frame for {idle_timeout:g} s; send a heartbeat") from None
-        else:
-            event = await self.websocket.receive()
+        event = await self.websocket.receive()
+        self._last_frame_at = time.monotonic()
         if event["type"] == "websocket.disconnect":
             self.state = ConnectionState.CLOSED
             return None
@@ -114,6 +126,60 @@ class Session:
         if data is None:
             raise ProtocolError(CloseCode.UNSUPPORTED_DATA, "text frames are not supported; send binary msgpack")
         return protocol.decode_frame(data)
+
+    def _arm_idle_timer(self) -> None:
+        # One timer per connection, re-armed lazily, instead of a timeout around every receive: a wait_for per
+        # frame costs a task per frame.
+        idle_timeout = self.server.settings.idle_timeout
+        if idle_timeout <= 0:
+            return
+        delay = self._last_frame_at + idle_timeout - time.monotonic()
+        if delay > 0:
+            self._idle_timer = asyncio.get_running_loop().call_later(delay, self._arm_idle_timer)
+            return
+        self.server.guards.idle_closed.inc()
+        reason = f"no frame for {idle_timeout:g} s; send a heartbeat"
+        logger.info("Closing connection %s from %s with %d: %s", self.id, self.ip, CloseCode.POLICY_VIOLATION, reason)
+        self._spawn(self.close(CloseCode.POLICY_VIOLATION, reason))
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _queue_ack(self, seq: int, accepted, error: BaseException | None) -> None:
+        self._acks.append((seq, accepted, error))
+        self._acks_ready.set()
+
+    async def _send_acks(self) -> None:
+        """Send queued acks in the order their batches became durable, until the session ends."""
+        while True:
+            await self._acks_ready.wait()
+            self._acks_ready.clear()
+            while self._acks:
+                item = self._acks.popleft()
+                if item is None:
+                    return
+                seq, accepted, error = item
+                try:
+                    await self._finish_frame(seq, accepted, error)
+                finally:
+                    self._frame_done()
+
+    async def _finish_frame(self, seq: int, accepted, error: BaseException | None) -> None:
+        if error is None:
+            await self.send(accepted.result.to_ack(seq))
+        elif isinstance(error, WriterStopped):
+            await self.close(CloseCode.SERVICE_RESTART, "server restarting")
+        else:
+            logger.error("Write failed for batch seq %s on connection %s: %r", seq, self.id, error)
+            await self.close(CloseCode.INTERNAL_ERROR, "internal error")
+
+    def _frame_done(self) -> None:
+        self._in_flight.release()
+        self._acks_pending -= 1
+        if self._acks_pending == 0:
+            self._acks_drained.set()
 
     async def _receive_hello(self) -> None:
         try:
@@ -151,13 +217,16 @@ class Session:
             if limited is not None:
                 message_text = f"rate limit per {limited.scope} exceeded; retry in {limited.retry_after_seconds} s"
                 # Frames read before this one still get their acks, so the client resends only this batch.
-                if self._tasks:
-                    await asyncio.wait(set(self._tasks), timeout=ACK_DRAIN_TIMEOUT)
+                if self._acks_pending:
+                    try:
+                        await asyncio.wait_for(self._acks_drained.wait(), ACK_DRAIN_TIMEOUT)
+                    except TimeoutError:
+                        pass
                 raise ProtocolError(CloseCode.POLICY_VIOLATION, message_text)
             await self._in_flight.acquire()
-            task = asyncio.create_task(self._ingest(message))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._acks_pending += 1
+            self._acks_drained.clear()
+            self._ingest(message)
         elif kind in ("subscribe", "unsubscribe"):
             if not self.credential.can_read:
                 await self.send(protocol.error_frame("forbidden", f"'{kind}' needs the project's read key; this connection used the write key"))
@@ -168,43 +237,72 @@ class Session:
         else:
             await self.send(protocol.error_frame("unknown_type", f"message type '{kind[:40]}' is not known; expected events, subscribe or unsubscribe"))
 
-    async def _ingest(self, message: dict) -> None:
+    def _ingest(self, message: dict) -> None:
+        """Hand an events frame to the ingest path; its ack is queued once the batch is durable."""
+        seq = message.get("seq")
+        if isinstance(seq, bool) or not isinstance(seq, int):
+            self._reply_and_finish(protocol.error_frame("invalid_seq", "events frame needs an integer 'seq'"))
+            return
+        skew = protocol.measure_skew(message.get("sent_at"), protocol.now_ms())
+        if skew is not None:
+            self.skew_ms = skew
+        context = Context(
+            project=self.project,
+            received_at_ms=protocol.now_ms(),
+            skew_ms=self.skew_ms,
+            ip=self.ip,
+            user_agent=self.user_agent,
+            sdk=self.sdk,
+            source="ws",
+        )
+        events = message.get("events")
         try:
-            seq = message.get("seq")
-            if isinstance(seq, bool) or not isinstance(seq, int):
-                await self.send(protocol.error_frame("invalid_seq", "events frame needs an integer 'seq'"))
-                return
-            skew = protocol.measure_skew(message.get("sent_at"), protocol.now_ms())
-            if skew is not None:
-                self.skew_ms = skew
-            context = Context(
-                project=self.project,
-                received_at_ms=protocol.now_ms(),
-                skew_ms=self.skew_ms,
-                ip=self.ip,
-                user_agent=self.user_agent,
-                sdk=self.sdk,
-                source="ws",
-            )
-            try:
-                result = await self.server.ingestor.ingest(message.get("events"), context)
-            except Rejected as error:
-                await self.send(protocol.error_frame("invalid_batch", error.reason, seq))
-                return
-            except Overloaded as error:
-                self.server.metrics.refused_overload.labels("ws").inc(_count(message.get("events")))
-                logger.warning("Refusing batch seq %s on connection %s: %s", seq, self.id, error)
-                await self.close(CloseCode.TRY_AGAIN_LATER, "server overloaded; retry later")
-                return
-            except WriterStopped:
-                await self.close(CloseCode.SERVICE_RESTART, "server restarting")
-                return
-            await self.send(result.to_ack(seq))
-        except Exception:
+            accepted = self.server.ingestor.try_ingest(events, context)
+        except Rejected as error:
+            self._reply_and_finish(protocol.error_frame("invalid_batch", error.reason, seq))
+            return
+        except WriterStopped as error:
+            self._queue_ack(seq, None, error)
+            return
+        except Exception as error:
             logger.exception("Internal error on connection %s", self.id)
-            await self.close(CloseCode.INTERNAL_ERROR, "internal error")
-        finally:
-            self._in_flight.release()
+            self._queue_ack(seq, None, error)
+            return
+        if accepted is None:
+            # The writer's buffer is full: wait for room in a task of its own, so the loop keeps reading.
+            self._spawn(self._ingest_when_room(seq, events, context))
+            return
+        accepted.add_done_callback(lambda error: self._queue_ack(seq, accepted, error))
+
+    def _reply_and_finish(self, frame: dict) -> None:
+        async def reply() -> None:
+            try:
+                await self.send(frame)
+            finally:
+                self._frame_done()
+
+        self._spawn(reply())
+
+    async def _ingest_when_room(self, seq: int, events: object, context: Context) -> None:
+        try:
+            result = await self.server.ingestor.ingest(events, context)
+        except Overloaded as error:
+            self.server.metrics.refused_overload.labels("ws").inc(_count(events))
+            logger.warning("Refusing batch seq %s on connection %s: %s", seq, self.id, error)
+            self._frame_done()
+            await self.close(CloseCode.TRY_AGAIN_LATER, "server overloaded; retry later")
+            return
+        except Exception as error:
+            self._queue_ack(seq, None, error)
+            return
+        self._queue_ack(seq, _Done(result), None)
+
+
+class _Done:
+    """A finished result in the shape the ack sender expects."""
+
+    def __init__(self, result):
+        self.result = result
 
 
 def _count(events: object) -> int:
