@@ -21,6 +21,8 @@ from eventlayer.storage import Storage, StorageError
 
 logger = logging.getLogger(__name__)
 
+SUMMARY_INTERVAL_SECONDS = 60.0
+
 
 class Overloaded(Exception):
     """The buffer is full, because storage and the spool cannot keep up; the client should retry later."""
@@ -68,6 +70,9 @@ class Writer:
         self._stopping = False
         self._tasks: list[asyncio.Task] = []
         self._update_spool_gauges()
+        self._summary_started = time.monotonic()
+        self._summary_rows = 0
+        self._summary_batches = 0
 
     @property
     def pending_rows(self) -> int:
@@ -193,6 +198,22 @@ class Writer:
         self.metrics.batch_rows.observe(len(rows))
         self.metrics.flush_seconds.observe(time.monotonic() - started)
         logger.debug("Flushed %d rows in %.3f s", len(rows), time.monotonic() - started)
+        self._log_summary(len(rows))
+
+    def _log_summary(self, rows: int) -> None:
+        # Flushes happen about once a second, too often for INFO; a summary a minute keeps the log readable.
+        self._summary_rows += rows
+        self._summary_batches += 1
+        elapsed = time.monotonic() - self._summary_started
+        if elapsed < SUMMARY_INTERVAL_SECONDS:
+            return
+        logger.info(
+            "Wrote %d events in %d batches in the last %.0f s; %d pending, %d batches in the spool",
+            self._summary_rows, self._summary_batches, elapsed, self._pending_rows, self.spool.depth,
+        )
+        self._summary_started = time.monotonic()
+        self._summary_rows = 0
+        self._summary_batches = 0
 
     async def _insert_with_retries(self, rows: list[dict], token: str) -> bool:
         # The same token on every attempt makes ClickHouse drop a retry of a block it already committed, which
