@@ -1,7 +1,7 @@
 """Property-based fuzzing of the frame decoder and the batch validator, then of a real server's socket.
 
-Each property must hold for any input: the decoder returns a message map or raises ProtocolError with a close
-code of the protocol; the validator returns one row or one reason per event, never an internal error; a bad
+Each property must hold for any input. The decoder returns a message map or raises ProtocolError with a close
+code of the protocol. The validator returns one row or one reason per event, never an internal error. A bad
 frame closes only its own connection. The Hypothesis profile sets the number of examples: ``ci`` by default,
 ``HYPOTHESIS_PROFILE=long`` for a long run (tests/conftest.py).
 """
@@ -118,7 +118,7 @@ def healthy(server):
 
 
 def exchange(server, frames: list[bytes]) -> None:
-    """Send ``frames`` after a hello on a fresh connection; the server may answer or close, but must not hang."""
+    """Send ``frames`` after a hello on a fresh connection; the server may reply or close, but must not hang."""
     client = Client(server.ws_url, server.write_key)
     try:
         for frame in frames:
@@ -134,8 +134,9 @@ def exchange(server, frames: list[bytes]) -> None:
         client.close()
 
 
-# One example opens a connection and waits for two acks (about 0.5 s), so it runs an eighth of the profile's examples.
-@settings(max_examples=max(10, settings.default.max_examples // 8), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+# One example opens a connection and waits for two acks (about 0.5 s), so it runs a fortieth of the profile's
+# examples: 15 in CI, 500 with HYPOTHESIS_PROFILE=long.
+@settings(max_examples=max(15, settings.default.max_examples // 40), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(st.binary(max_size=300) | messages.map(lambda message: msgpack.packb(message, use_bin_type=True)), min_size=1, max_size=4))
 def test_server_survives_fuzzed_frames(server, healthy, frames):
     exchange(server, frames)
