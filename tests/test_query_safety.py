@@ -88,7 +88,9 @@ def test_injection_in_every_parameter(server):
                     assert all(event["event_name"] == "shop visible" for event in events), (name, payload)
 
     assert snapshot(server) == before
-    assert statuses.get(200, 0) > 0 and statuses.get(400, 0) > 0, statuses  # both paths were exercised
+    # Both paths were exercised: payloads taken as plain filter values, and payloads rejected as invalid.
+    assert statuses.get(200, 0) > 0, statuses
+    assert statuses.get(400, 0) > 0, statuses
 
 
 def test_injection_in_backfill_filters(server):
