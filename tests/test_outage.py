@@ -81,7 +81,8 @@ def test_full_buffer_and_spool_refuse_with_1013_and_503(server_factory):
     client.send_events([make_event(f"refused {i}") for i in range(100)])
     assert client.close_code(timeout=10) == 1013
 
-    response = httpx.post(f"{server.url}/api/batch?key={server.write_key}", json=[make_event(f"http {i}") for i in range(100)])
+    # The server waits EVENTLAYER_OVERLOAD_WAIT (5 s) for room before it answers 503, as long as httpx's default timeout.
+    response = httpx.post(f"{server.url}/api/batch?key={server.write_key}", json=[make_event(f"http {i}") for i in range(100)], timeout=30)
     assert response.status_code == 503
     assert response.headers["Retry-After"].isdigit()
 
