@@ -137,6 +137,8 @@ def exchange(server, frames: list[bytes]) -> None:
 # One example opens a connection and waits for two acks (about 0.5 s), so it runs a fortieth of the profile's
 # examples: 15 in CI, 500 with HYPOTHESIS_PROFILE=long.
 @settings(max_examples=max(15, settings.default.max_examples // 40), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+# The websockets client draws its ping payloads from the random module, which Hypothesis reports as a deprecation.
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @given(st.lists(st.binary(max_size=300) | messages.map(lambda message: msgpack.packb(message, use_bin_type=True)), min_size=1, max_size=4))
 def test_server_survives_fuzzed_frames(server, healthy, frames):
     exchange(server, frames)
