@@ -12,7 +12,7 @@ import uuid
 
 import httpx
 
-from tests.support.resending import ResendingClient, run_clients, verify
+from tests.support.resending import ResendingClient, run_async, run_clients, verify
 
 
 def metric(server, sample: str) -> float:
@@ -72,7 +72,7 @@ def test_spool_full_refusals_match_metrics(server_factory):
         # A post that found room in the buffer waits for storage, so the poster is joined after recovery.
         await asyncio.to_thread(poster.join)
 
-    asyncio.run(run_clients(clients, None, drain_timeout=60, during=outage))
+    run_async(run_clients(clients, None, drain_timeout=60, during=outage))
     http.resend_refused()
 
     refused_ws = sum(client.stats.refused_1013 for client in clients)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import random
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -200,6 +201,28 @@ async def run_clients(clients: list[ResendingClient], generate_seconds: float | 
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def run_async(coroutine) -> object:
+    """Run ``coroutine`` to completion in a thread of its own and return its result.
+
+    A thread, because the Playwright fixtures of the browser tests keep an event loop running in the main
+    thread for the whole pytest session, where asyncio.run() refuses to start another.
+    """
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = asyncio.run(coroutine)
+        except BaseException as error:  # handed to the caller's thread below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, name="resending-clients")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")
 
 
 def stored_ids(url: str, read_key: str, tag: str) -> list[str]:

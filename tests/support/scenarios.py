@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.resending import ResendingClient, percentile, run_clients, verify
+from tests.support.resending import ResendingClient, percentile, run_async, run_clients, verify
 from tests.support.server_process import ServerProcess
 
 
@@ -92,7 +92,7 @@ def crash(server: ServerProcess, kills: int, seconds_between: tuple[float, float
         await asyncio.sleep(rng.uniform(*seconds_between))
 
     started = time.monotonic()
-    asyncio.run(run_clients(load, None, drain_timeout=120, during=kill_repeatedly))
+    run_async(run_clients(load, None, drain_timeout=120, during=kill_repeatedly))
     figures = verify(server.url, server.read_key, tag, load)
     figures.update(kills=kills, kinds=kinds, restart_seconds_max=round(max(restarts), 2), seconds=round(time.monotonic() - started, 1))
     return figures
@@ -125,7 +125,7 @@ def outage(server: ServerProcess, before: float, outage_seconds: float, rate: fl
                 return
             await asyncio.sleep(0.1)
 
-    asyncio.run(run_clients(load, None, drain_timeout=drain_timeout, during=fail_storage))
+    run_async(run_clients(load, None, drain_timeout=drain_timeout, during=fail_storage))
     figures = verify(server.url, server.read_key, tag, load)
     latencies = [(sent, seconds) for client in load for sent, seconds in client.stats.ack_latencies]
     during = [seconds for sent, seconds in latencies if marks["outage_start"] <= sent < marks["outage_end"]]
@@ -163,7 +163,7 @@ def shutdown(server: ServerProcess, load_seconds: float, rate: float, clients: i
         await asyncio.to_thread(restart, server)
         await asyncio.sleep(1)
 
-    asyncio.run(run_clients(load, None, drain_timeout=60, during=terminate))
+    run_async(run_clients(load, None, drain_timeout=60, during=terminate))
     figures = verify(server.url, server.read_key, tag, load)
     log = server.log()
     figures.update(
@@ -197,7 +197,7 @@ def ambiguous(server: ServerProcess, batches: int, rate: float = 2000, clients: 
         stop.set()
 
     started = time.monotonic()
-    asyncio.run(run_clients(load, None, drain_timeout=60, during=inject))
+    run_async(run_clients(load, None, drain_timeout=60, during=inject))
     figures = verify(server.url, server.read_key, tag, load)
     figures.update(ambiguous_batches=committed_then_failed(), seconds=round(time.monotonic() - started, 1))
     return figures
