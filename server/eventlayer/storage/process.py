@@ -17,6 +17,7 @@ import multiprocessing
 import pickle
 import tempfile
 import threading
+import time
 
 import msgpack
 
@@ -26,6 +27,7 @@ from eventlayer.storage import StorageError
 logger = logging.getLogger(__name__)
 
 START_TIMEOUT_SECONDS = 60
+RESTART_INTERVAL_SECONDS = 2.0
 # tmpfs where available, so handing a batch to the child costs a memory copy, not a disk write.
 _BATCH_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
@@ -84,6 +86,8 @@ class ProcessStorage:
         self._process = None
         self._connection = None
         self._lock = threading.Lock()  # one request on the pipe at a time
+        self._broken = False
+        self._started_at = 0.0
 
     def describe(self) -> str:
         from eventlayer.storage.clickhouse import ClickHouseStorage
@@ -91,6 +95,11 @@ class ProcessStorage:
         return ClickHouseStorage(self.url).describe()
 
     def open(self) -> None:
+        with self._lock:
+            self._spawn()
+
+    def _spawn(self) -> None:
+        self._started_at = time.monotonic()
         context = multiprocessing.get_context("spawn")
         parent_end, child_end = context.Pipe()
         self._process = context.Process(target=_child_main, args=(self.url, child_end), name="eventlayer-storage", daemon=True)
@@ -100,18 +109,42 @@ class ProcessStorage:
         if not parent_end.poll(START_TIMEOUT_SECONDS):
             self._process.kill()
             raise StorageError(f"storage process did not start within {START_TIMEOUT_SECONDS} s")
-        status, message = pickle.loads(parent_end.recv_bytes())
+        try:
+            status, message = pickle.loads(parent_end.recv_bytes())
+        except (EOFError, OSError) as error:
+            self._process.join(5)
+            raise StorageError(f"storage process exited while starting (exit code {self._process.exitcode}): {error!r}") from error
         if status != "ok":
             self._process.join(5)
             raise StorageError(message)
+        self._broken = False
+
+    def _restart(self) -> None:
+        """Start a new child after the old one died; at most once per RESTART_INTERVAL_SECONDS."""
+        wait = self._started_at + RESTART_INTERVAL_SECONDS - time.monotonic()
+        if wait > 0:
+            raise StorageError(f"storage process is gone; the next restart is in {wait:.1f} s")
+        exit_code = self._process.exitcode if self._process is not None else None
+        logger.warning("Storage process is gone (exit code %s); starting a new one", exit_code)
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+            self._connection.close()
+        self._spawn()
+        logger.info("Storage process restarted (pid %s)", self._process.pid)
 
     def _call(self, operation: str, payload) -> object:
         request = pickle.dumps((operation, payload), protocol=5)
         with self._lock:
+            # A dead child (killed, or crashed inside chDB) is replaced on the next call, so inserts and spool
+            # replays resume without restarting the server.
+            if self._broken:
+                self._restart()
             try:
                 self._connection.send_bytes(request)
                 status, result = pickle.loads(self._connection.recv_bytes())
             except (EOFError, OSError, BrokenPipeError) as error:
+                self._broken = True
                 raise StorageError(f"storage process is gone: {error!r}") from error
         if status != "ok":
             raise StorageError(result)
