@@ -39,7 +39,9 @@ test: $(VENV)/.installed browser-deps check-bundles
 test-fast: $(VENV)/.installed
 	$(VENV)/bin/pytest -q -m 'not browser'
 
+# Every benchmark in one run: a table on the terminal, bench/results/latest.json and a chart (PNG).
 bench: $(VENV)/.installed
+	$(PIP) install -q -e '.[test,bench]'
 	$(PY) -m bench.run
 
 clean:
