@@ -94,7 +94,7 @@ def chart(results: dict, path: Path) -> None:
     right.bar([name for name, _ in latency], [value for _, value in latency], color="#c0504d")
     right.axhline(50, color="gray", linestyle="--", linewidth=1)
     right.set_ylabel("ms")
-    right.set_title("Live latency (10k events/s, 10 viewers)")
+    right.set_title("Live latency\n10k events/s, 10 viewers")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

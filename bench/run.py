@@ -27,8 +27,11 @@ from bench.query_bench import QUERY
 
 PY = sys.executable
 RESULTS = Path(__file__).resolve().parent / "results"
+# Requests in flight for both HTTP measurements. An answer waits for the flush (up to 1 s), so the product's
+# HTTP rate is about this many requests per flush interval; browsers on a real site supply that concurrency.
+HTTP_CONCURRENCY = 1000
 SIZES = {
-    "full": {"ws_batch_events": 1_000_000, "ws_single_events": 300_000, "http_requests": 5_000, "baseline_requests": 2_000, "live_seconds": 10, "idle": 10_000, "query_rows": 10_000_000},
+    "full": {"ws_batch_events": 1_000_000, "ws_single_events": 300_000, "http_requests": 20_000, "baseline_requests": 3_000, "live_seconds": 10, "idle": 10_000, "query_rows": 10_000_000},
     "quick": {"ws_batch_events": 100_000, "ws_single_events": 20_000, "http_requests": 500, "baseline_requests": 300, "live_seconds": 3, "idle": 1_000, "query_rows": 1_000_000},
 }
 
@@ -65,7 +68,7 @@ def measure_bare(work: Path, events: int) -> dict:
 def measure_http(work: Path, requests: int) -> dict:
     server = servers.eventlayer(work / "http", work / "logs").start()
     try:
-        return servers.run_json([PY, "-m", "bench.http_load", "--url", server.url, "--key", "wk_bench", "--requests", str(requests), "--concurrency", "200"])
+        return servers.run_json([PY, "-m", "bench.http_load", "--url", server.url, "--key", "wk_bench", "--requests", str(requests), "--concurrency", str(HTTP_CONCURRENCY)])
     finally:
         server.stop()
 
@@ -73,7 +76,7 @@ def measure_http(work: Path, requests: int) -> dict:
 def measure_baseline(work: Path, requests: int) -> dict:
     server = servers.bench_server("bench.baseline_server", work / "baseline", work / "logs").start()
     try:
-        result = servers.run_json([PY, "-m", "bench.http_load", "--url", server.url, "--requests", str(requests), "--concurrency", "50"])
+        result = servers.run_json([PY, "-m", "bench.http_load", "--url", server.url, "--requests", str(requests), "--concurrency", str(HTTP_CONCURRENCY)])
         result["stored"] = httpx.get(server.url + "/count").json()["count"]
         return result
     finally:
@@ -166,13 +169,19 @@ def main() -> None:
         "query": lambda work: measure_query(work, sizes["query_rows"]),
     }
     results = {"machine": machine(), "sizes": sizes}
+    if args.only and (RESULTS / "latest.json").exists():
+        # A partial run updates the steps it ran and keeps the others from the last full run.
+        results = {**json.loads((RESULTS / "latest.json").read_text()), **results}
     work = Path(tempfile.mkdtemp(prefix="eventlayer-bench-"))
     try:
         for name, step in steps.items():
             if args.only and name not in args.only:
                 continue
             print(f"[{time.strftime('%H:%M:%S')}] {name} ...", file=sys.stderr, flush=True)
-            results[name] = step(work)
+            try:
+                results[name] = step(work)
+            except Exception as error:  # one failed step must not lose the others' figures
+                results[name] = {"error": f"{type(error).__name__}: {error}"[:2000]}
             print(f"    {json.dumps(results[name])}", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
