@@ -1,7 +1,7 @@
 """The WebSocket endpoint at /ws: one Session per connection, speaking protocol version 1.
 
-The receive loop never waits for storage: an ``events`` frame is validated and handed to the writer at once, and
-its ``ack`` is queued when the batch is durable and sent by the connection's ack sender, so a connection keeps
+The receive loop never waits for storage. An ``events`` frame is validated and handed to the writer at once.
+Its ``ack`` is queued when the batch is durable and sent by the connection's ack sender, so a connection keeps
 many frames in flight without a task per frame. Only when the writer's buffer is full does a frame get a task
 that waits for room. A frame that breaks the protocol closes only its own connection.
 """
@@ -29,7 +29,7 @@ from eventlayer.writer import Overloaded, WriterStopped
 logger = logging.getLogger(__name__)
 
 # Frames read ahead of their acks. Acks wait for a flush (up to the flush interval), so a fast client needs
-# many frames in flight; past this the loop stops reading and TCP pushes back on the client.
+# many frames in flight. Past this limit the loop stops reading, and TCP pushes back on the client.
 MAX_FRAMES_IN_FLIGHT = 1024
 # Seconds a connection closed by a rate limit waits for the acks of frames it read before the refused one.
 ACK_DRAIN_TIMEOUT = 10.0
@@ -54,7 +54,7 @@ class Session:
         self._send_lock = asyncio.Lock()
         self._in_flight = asyncio.Semaphore(MAX_FRAMES_IN_FLIGHT)
         self._tasks: set[asyncio.Task] = set()
-        # Acks of durable batches, sent in order of durability by _send_acks; None asks it to stop.
+        # Acks of durable batches, sent in order of durability by _send_acks. A None item stops the sender.
         self._acks: deque[tuple[int, object, BaseException | None] | None] = deque()
         self._acks_ready = asyncio.Event()
         self._acks_pending = 0
