@@ -188,6 +188,8 @@ def create_app(settings: Settings, storage_factory=open_storage, on_ready=None) 
         Route("/overlay.js", static_file("overlay.js", "text/javascript; charset=utf-8")),
         Route("/demo.js", static_file("demo.js", "text/javascript; charset=utf-8")),
         Route("/healthz", healthz),
+        # Browsers ask for a favicon on every page; an empty answer keeps their consoles free of 404 errors.
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/metrics", metrics),
         Route("/api/events/log", http_ingest.log_event, methods=["POST"]),
         Route("/api/batch", http_ingest.batch, methods=["POST"]),

@@ -59,7 +59,7 @@ def serve(host, port, data_dir, clickhouse_url, log_level) -> None:
 @click.option("--server", "server_url", default=None, help="Server URL. [default: http://$EVENTLAYER_HOST:$EVENTLAYER_PORT]")
 @click.option("--key", default=None, help="The default project's read key. [default: $EVENTLAYER_READ_KEY, then <data>/keys.json]")
 @click.option("--data", "data_dir", default=None, help="Data directory to read keys.json from.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per row.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per row. Without it: a table on a terminal, tab-separated values in a pipe.")
 def sql(query, server_url, key, data_dir, as_json) -> None:
     """Run a read-only SQL QUERY on a running server's store and print the rows."""
     import httpx
@@ -78,6 +78,13 @@ def sql(query, server_url, key, data_dir, as_json) -> None:
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not sys.stdout.isatty():
+        # A table cut to 80 columns helps nobody in a pipe or file; write tab-separated values instead.
+        if rows:
+            click.echo("\t".join(rows[0].keys()))
+        for row in rows:
+            click.echo("\t".join(str(value) for value in row.values()))
         return
     table = Table(show_lines=False)
     for name in rows[0].keys() if rows else []:

@@ -32,6 +32,16 @@ def print_banner(server: EventLayerServer) -> None:
     print("\n".join(lines), flush=True)
 
 
+class BannerServer(uvicorn.Server):
+    """uvicorn's server, printing the URLs and keys only once it listens: a port already in use must not be
+    preceded by a banner saying the server is running."""
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        if self.started and not self.should_exit:
+            print_banner(self.config.app.state.eventlayer)
+
+
 def uvicorn_config(app, settings: Settings, log_level: str = "info") -> uvicorn.Config:
     return uvicorn.Config(
         app,
