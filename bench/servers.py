@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 class Process:
-    """A server child process that answers ``health_path`` once it is ready."""
+    """A server child process whose ``health_path`` returns 200 once it is ready."""
 
     def __init__(self, command: list[str], port: int, log_path: Path, env: dict | None = None, health_path: str = "/healthz"):
         self.command = command
@@ -99,7 +99,7 @@ def eventlayer(data_dir: Path, log_dir: Path, **env) -> Process:
 
 
 def bench_server(module: str, data_dir: Path, log_dir: Path) -> Process:
-    """One of the comparison servers in bench/ (bare endpoint, original design)."""
+    """Build one of the comparison servers in bench/ (bare endpoint, original design)."""
     port = free_port()
     command = [sys.executable, "-m", module, "--port", str(port), "--data", str(data_dir)]
     return Process(command, port, log_dir / f"{module.rsplit('.', 1)[-1]}-{port}.log")

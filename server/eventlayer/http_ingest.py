@@ -1,6 +1,6 @@
 """HTTP ingest: the original design's ``POST /api/events/log`` and the SDK's ``POST /api/batch``.
 
-Both answer 2xx only after the accepted events are durable, like a WebSocket ack.
+Both return 2xx only after the accepted events are durable, like a WebSocket ack.
 """
 
 from __future__ import annotations

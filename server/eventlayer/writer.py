@@ -3,7 +3,7 @@
 ``submit_nowait`` returns a future that completes once its rows are durable: inserted into ClickHouse, or, when
 ClickHouse fails, fsynced in the spool. Callers acknowledge only after that future completes. A batch is
 flushed when it reaches ``batch_size`` rows or its oldest row is ``flush_interval`` seconds old, never row by
-row. While the spool holds batches, new batches join its end, so storage receives every batch in order.
+row. While the spool contains batches, new batches join its end, so storage receives every batch in order.
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ class Writer:
                 continue
             self.metrics.spooled_batches.inc()
             self._update_spool_gauges()
-            logger.warning("Spooled a batch of %d rows; the spool now holds %d batches", len(rows), self.spool.depth)
+            logger.warning("Spooled a batch of %d rows; the spool now contains %d batches", len(rows), self.spool.depth)
             break
         self.metrics.batch_rows.observe(len(rows))
         self.metrics.flush_seconds.observe(time.monotonic() - started)
