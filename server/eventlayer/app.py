@@ -158,16 +158,13 @@ async def metrics(request: Request) -> Response:
 demo_page = static_file("demo.html", "text/html; charset=utf-8", fill_keys=True)
 
 
-def create_app(settings: Settings, storage_factory=open_storage, on_ready=None) -> Starlette:
-    """Build the app. ``storage_factory(url)`` opens the store (tests pass a fault-injecting one); ``on_ready(server)``
-    runs once storage is open and the writer has started."""
+def create_app(settings: Settings, storage_factory=open_storage) -> Starlette:
+    """Build the app. ``storage_factory(url)`` opens the store; the outage tests pass a fault-injecting one."""
     server = EventLayerServer(settings, storage_factory)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await server.start()
-        if on_ready is not None:
-            on_ready(server)
         try:
             yield
         finally:
@@ -188,7 +185,7 @@ def create_app(settings: Settings, storage_factory=open_storage, on_ready=None) 
         Route("/overlay.js", static_file("overlay.js", "text/javascript; charset=utf-8")),
         Route("/demo.js", static_file("demo.js", "text/javascript; charset=utf-8")),
         Route("/healthz", healthz),
-        # Browsers ask for a favicon on every page; an empty answer keeps their consoles free of 404 errors.
+        # Browsers request a favicon on every page. An empty 204 response keeps their consoles free of 404 errors.
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/metrics", metrics),
         Route("/api/events/log", http_ingest.log_event, methods=["POST"]),

@@ -51,7 +51,7 @@ def uvicorn_config(app, settings: Settings, log_level: str = "info") -> uvicorn.
         ws="websockets-sansio",
         # Frames over the protocol's limit are closed with 1009 by the WebSocket layer, before any decoding.
         ws_max_size=app.state.eventlayer.limits.max_frame_bytes,
-        # permessage-deflate halves throughput; uvicorn enables it unless told not to.
+        # permessage-deflate halves throughput, and uvicorn enables it by default.
         ws_per_message_deflate=False,
         ws_ping_interval=settings.ping_interval,
         ws_ping_timeout=settings.ping_timeout,
@@ -79,8 +79,8 @@ def run(settings: Settings, log_level: str = "info", storage_factory=open_storag
                 settings.data_dir,
             )
         return 1
-    app = create_app(settings, storage_factory=lambda url: storage, on_ready=print_banner)
-    server = uvicorn.Server(uvicorn_config(app, settings, log_level))
+    app = create_app(settings, storage_factory=lambda url: storage)
+    server = BannerServer(uvicorn_config(app, settings, log_level))
     install_log_filter(settings.anonymize_ip)  # after uvicorn.Config has set up its loggers
     server.run()
     return 0 if server.started else 1

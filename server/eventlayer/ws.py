@@ -20,6 +20,7 @@ from eventlayer import protocol
 from eventlayer.enrich import anonymize_ip, client_ip
 from eventlayer.guards import bucket_name
 from eventlayer.handshake import admit
+from eventlayer.ingest import IngestResult
 from eventlayer.origins import key_allows_origin
 from eventlayer.projects import Credential
 from eventlayer.protocol import CloseCode, ConnectionState, ProtocolError
@@ -55,7 +56,7 @@ class Session:
         self._in_flight = asyncio.Semaphore(MAX_FRAMES_IN_FLIGHT)
         self._tasks: set[asyncio.Task] = set()
         # Acks of durable batches, sent in order of durability by _send_acks. A None item stops the sender.
-        self._acks: deque[tuple[int, object, BaseException | None] | None] = deque()
+        self._acks: deque[tuple[int, IngestResult | None, BaseException | None] | None] = deque()
         self._acks_ready = asyncio.Event()
         self._acks_pending = 0
         self._acks_drained = asyncio.Event()
@@ -147,8 +148,8 @@ class Session:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _queue_ack(self, seq: int, accepted, error: BaseException | None) -> None:
-        self._acks.append((seq, accepted, error))
+    def _queue_ack(self, seq: int, result: IngestResult | None, error: BaseException | None) -> None:
+        self._acks.append((seq, result, error))
         self._acks_ready.set()
 
     async def _send_acks(self) -> None:
@@ -160,15 +161,15 @@ class Session:
                 item = self._acks.popleft()
                 if item is None:
                     return
-                seq, accepted, error = item
+                seq, result, error = item
                 try:
-                    await self._finish_frame(seq, accepted, error)
+                    await self._finish_frame(seq, result, error)
                 finally:
                     self._frame_done()
 
-    async def _finish_frame(self, seq: int, accepted, error: BaseException | None) -> None:
+    async def _finish_frame(self, seq: int, result: IngestResult | None, error: BaseException | None) -> None:
         if error is None:
-            await self.send(accepted.result.to_ack(seq))
+            await self.send(result.to_ack(seq))
         elif isinstance(error, WriterStopped):
             await self.close(CloseCode.SERVICE_RESTART, "server restarting")
         else:
@@ -272,7 +273,7 @@ class Session:
             # The writer's buffer is full: wait for room in a task of its own, so the loop keeps reading.
             self._spawn(self._ingest_when_room(seq, events, context))
             return
-        accepted.add_done_callback(lambda error: self._queue_ack(seq, accepted, error))
+        accepted.add_done_callback(lambda error: self._queue_ack(seq, accepted.result, error))
 
     def _reply_and_finish(self, frame: dict) -> None:
         async def reply() -> None:
@@ -295,14 +296,7 @@ class Session:
         except Exception as error:
             self._queue_ack(seq, None, error)
             return
-        self._queue_ack(seq, _Done(result), None)
-
-
-class _Done:
-    """A finished result in the shape the ack sender expects."""
-
-    def __init__(self, result):
-        self.result = result
+        self._queue_ack(seq, result, None)
 
 
 def _count(events: object) -> int:
