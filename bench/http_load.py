@@ -52,7 +52,7 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 
 async def run(url: str, key: str, requests: int, concurrency: int) -> dict:
-    """Send requests over ``concurrency`` keep-alive connections, each waiting for its answer before the next.
+    """Send requests over ``concurrency`` keep-alive connections, each waiting for its response before the next.
 
     A plain HTTP/1.1 client on asyncio streams: general-purpose async clients measured here topped out near 50
     requests/s with 200 connections, far below what the servers answer.

@@ -15,7 +15,7 @@ def _get(results: dict, *path, default=None):
 
 
 def goals(results: dict) -> list[dict]:
-    """Each goal with its measured figure, its target and whether it was met (None when not measured)."""
+    """Return each goal with its measured figure, its target and whether it was met (None when not measured)."""
     batch = _get(results, "ws_batch", "events_per_second")
     bare = _get(results, "limits", "bare_endpoint", "events_per_second")
     inserts = [_get(results, "limits", key) for key in ("clickhouse_connect_rows_per_second", "chdb_arrow_rows_per_second")]
@@ -33,7 +33,12 @@ def goals(results: dict) -> list[dict]:
     ]
     table = []
     for name, value, operator, target, unit in rows:
-        met = None if value is None else (value >= target if operator == ">=" else value <= target)
+        if value is None:
+            met = None
+        elif operator == ">=":
+            met = value >= target
+        else:
+            met = value <= target
         table.append({"goal": name, "value": value, "target": f"{operator} {target:,}", "unit": unit, "met": met})
     return table
 

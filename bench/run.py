@@ -27,7 +27,7 @@ from bench.query_bench import QUERY
 
 PY = sys.executable
 RESULTS = Path(__file__).resolve().parent / "results"
-# Requests in flight for both HTTP measurements. An answer waits for the flush (up to 1 s), so the product's
+# Requests in flight for both HTTP measurements. A response waits for the flush (up to 1 s), so the product's
 # HTTP rate is about this many requests per flush interval; browsers on a real site supply that concurrency.
 HTTP_CONCURRENCY = 1000
 SIZES = {

@@ -80,7 +80,7 @@ def sql(query, server_url, key, data_dir, as_json) -> None:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
     if not sys.stdout.isatty():
-        # A table cut to 80 columns helps nobody in a pipe or file; write tab-separated values instead.
+        # In a pipe or file a table would be cut to 80 columns, so write tab-separated values instead.
         if rows:
             click.echo("\t".join(rows[0].keys()))
         for row in rows:

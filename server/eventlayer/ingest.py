@@ -41,7 +41,7 @@ _REJECTED_LIVE_FIELD_CHARS = 200
 
 def _rejected_live_event(raw: object, item: dict, project: str) -> dict:
     """Build the live-feed form of a rejected event: its id, reason, and the identifying fields that are safe
-    to show, so a viewer filtering by session or name still sees what was rejected and why."""
+    to show, so a viewer filtering by session or name still gets what was rejected and why."""
     event = {"event_id": item.get("event_id"), "status": "rejected", "reason": item["reason"], "project": project}
     if isinstance(raw, dict):
         for name in _REJECTED_LIVE_FIELDS:
